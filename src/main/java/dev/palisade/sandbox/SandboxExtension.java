@@ -1,0 +1,33 @@
+package dev.palisade.sandbox;
+
+import java.io.IOException;
+
+/**
+ * A part that adds to a sandbox launch: the network bridge, the seccomp filter, the file guard,
+ * limits. Each is prepared before the launch, attached once the sandbox's namespaces exist but
+ * before the command runs, and closed when the command has ended.
+ */
+public interface SandboxExtension extends AutoCloseable {
+    /**
+     * Adds bwrap options, environment variables and file descriptors to the launch.
+     *
+     * @param plan the launch being assembled
+     * @throws IOException if a resource cannot be prepared
+     */
+    void prepare(LaunchPlan plan) throws IOException;
+
+    /**
+     * Called after bwrap has created the sandbox's namespaces and before the command executes
+     * (bwrap holds the command on {@code --block-fd} until every extension has attached).
+     *
+     * @param sandboxPid the host pid of the sandbox's first process (bwrap's {@code child-pid})
+     * @throws IOException if the extension cannot attach; the launch then fails with status 125
+     */
+    default void attach(long sandboxPid) throws IOException {
+    }
+
+    /** Releases what {@link #prepare} and {@link #attach} acquired. */
+    @Override
+    default void close() throws IOException {
+    }
+}
