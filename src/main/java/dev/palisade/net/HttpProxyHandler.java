@@ -117,9 +117,8 @@ final class HttpProxyHandler {
                 }
                 upstream.getOutputStream().write(early);
             }
-            if (Splice.run(client, in.raw(), upstream, quota)) {
-                policy.deny(Verdict.Kind.LIMIT, a.host() + ":" + a.port(), "network.maxBytes (" + quota.maxBytes() + ") reached", "");
-            }
+            Splice.run(client, in.raw(), upstream, quota, () -> policy.deny(Verdict.Kind.LIMIT, a.host() + ":" + a.port(),
+                    "network.maxBytes (" + quota.maxBytes() + ") reached", ""));
         } finally {
             Splice.closeQuietly(upstream);
         }

@@ -97,9 +97,8 @@ final class Socks5Handler {
                 upstream.getOutputStream().write(early);
             }
             InputStream rest = client.in();
-            if (Splice.run(client, rest, upstream, quota)) {
-                policy.deny(Verdict.Kind.LIMIT, a.host() + ":" + a.port(), "network.maxBytes (" + quota.maxBytes() + ") reached", "");
-            }
+            Splice.run(client, rest, upstream, quota, () -> policy.deny(Verdict.Kind.LIMIT, a.host() + ":" + a.port(),
+                    "network.maxBytes (" + quota.maxBytes() + ") reached", ""));
         } finally {
             Splice.closeQuietly(upstream);
         }

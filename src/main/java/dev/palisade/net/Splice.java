@@ -23,16 +23,20 @@ final class Splice {
      * @param clientIn the client's input (may have bytes put back in front)
      * @param upstream the upstream socket
      * @param quota the session's quota
-     * @return true if the byte cap stopped the splice
+     * @param onCap run once, before both sides are closed, if the byte cap stops the splice
      */
-    static boolean run(ClientConnection client, InputStream clientIn, Socket upstream, SessionQuota quota)
+    static void run(ClientConnection client, InputStream clientIn, Socket upstream, SessionQuota quota, Runnable onCap)
             throws IOException, InterruptedException {
         boolean[] capped = new boolean[2];
+        java.util.concurrent.atomic.AtomicBoolean reported = new java.util.concurrent.atomic.AtomicBoolean();
         OutputStream upOut = upstream.getOutputStream();
         InputStream upIn = upstream.getInputStream();
         Thread up = Thread.ofVirtual().name("splice-up").start(() -> {
             capped[0] = copy(clientIn, upOut, quota);
             if (capped[0]) {
+                if (reported.compareAndSet(false, true)) {
+                    onCap.run();
+                }
                 closeQuietly(upstream);
                 client.close();
             } else {
@@ -45,13 +49,15 @@ final class Splice {
         });
         capped[1] = copy(upIn, client.out(), quota);
         if (capped[1]) {
+            if (reported.compareAndSet(false, true)) {
+                onCap.run();
+            }
             closeQuietly(upstream);
             client.close();
         } else {
             client.shutdownOutput();
         }
         up.join();
-        return capped[0] || capped[1];
     }
 
     /** Copies until EOF or error; returns true if it stopped because of the byte cap. */
