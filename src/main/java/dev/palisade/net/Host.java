@@ -40,14 +40,47 @@ sealed interface Host {
     /** The canonical text: the name, or the address in its standard form (IPv6 in brackets). */
     String text();
 
-    /** The standard literal form of an address; IPv6 bracketed, without scope. */
+    /** The standard literal form of an address; IPv6 bracketed in RFC 5952 form, without scope. */
     static String literal(InetAddress a) {
-        String s = a.getHostAddress();
-        if (a instanceof Inet6Address) {
-            int pct = s.indexOf('%');
-            return "[" + (pct >= 0 ? s.substring(0, pct) : s) + "]";
+        if (!(a instanceof Inet6Address)) {
+            return a.getHostAddress();
         }
-        return s;
+        byte[] b = a.getAddress();
+        int[] w = new int[8];
+        for (int i = 0; i < 8; i++) {
+            w[i] = ((b[2 * i] & 0xff) << 8) | (b[2 * i + 1] & 0xff);
+        }
+        // RFC 5952 §4.2: compress the longest run (at least two) of zero groups, the first if tied.
+        int bestStart = -1;
+        int bestLen = 1;
+        for (int i = 0; i < 8;) {
+            if (w[i] != 0) {
+                i++;
+                continue;
+            }
+            int j = i;
+            while (j < 8 && w[j] == 0) {
+                j++;
+            }
+            if (j - i > bestLen) {
+                bestStart = i;
+                bestLen = j - i;
+            }
+            i = j;
+        }
+        StringBuilder sb = new StringBuilder("[");
+        for (int i = 0; i < 8; i++) {
+            if (i == bestStart) {
+                sb.append("::");
+                i += bestLen - 1;
+                continue;
+            }
+            if (sb.length() > 1 && sb.charAt(sb.length() - 1) != ':') {
+                sb.append(':');
+            }
+            sb.append(Integer.toHexString(w[i]));
+        }
+        return sb.append(']').toString();
     }
 
     /**

@@ -218,6 +218,16 @@ class EgressPolicyTest {
     }
 
     @Test
+    void formatsIpv6InRfc5952Form() {
+        assertThat(Host.literal(ip("0:0:0:0:0:0:0:1"))).isEqualTo("[::1]");
+        assertThat(Host.literal(ip("::"))).isEqualTo("[::]");
+        assertThat(Host.literal(ip("2001:db8:0:0:1:0:0:1"))).isEqualTo("[2001:db8::1:0:0:1]");
+        assertThat(Host.literal(ip("2001:db8:0:1:1:1:1:1"))).isEqualTo("[2001:db8:0:1:1:1:1:1]");
+        assertThat(Host.literal(ip("fe80:0:0:0:0:0:0:0"))).isEqualTo("[fe80::]");
+        assertThat(Host.literal(ip("64:ff9b::7f00:1"))).isEqualTo("[64:ff9b::7f00:1]");
+    }
+
+    @Test
     void classifiesAddresses() {
         List<String> out = new ArrayList<>();
         for (String s : List.of("8.8.8.8", "127.0.0.5", "10.9.9.9", "172.16.0.1", "172.32.0.1", "192.168.1.1", "100.64.0.1",
