@@ -33,13 +33,21 @@ final class ProxyFixture implements AutoCloseable {
     final AtomicInteger rebindLookups = new AtomicInteger();
     final AtomicInteger lookups = new AtomicInteger();
 
+    final EgressRules rules;
+    final Resolver resolver;
+
     ProxyFixture(Path dir, int maxConnections, long maxBytes, TunnelInterceptor interceptor) throws IOException {
+        this(dir, maxConnections, maxBytes, interceptor, true);
+    }
+
+    ProxyFixture(Path dir, int maxConnections, long maxBytes, TunnelInterceptor interceptor, boolean startProxy)
+            throws IOException {
         allowed = new TestUpstream("allowed", "127.0.0.1");
         denied = new TestUpstream("denied", "127.0.0.3");
         internal = new TestUpstream("internal", "127.0.0.2");
-        EgressRules rules = new EgressRules(List.of("allowed.test", "other.test", "internal.test", "rebind.test"),
+        rules = new EgressRules(List.of("allowed.test", "other.test", "internal.test", "rebind.test"),
                 List.of(), List.of("127.0.0.1/32", "127.0.0.3/32"), List.of(), maxConnections, maxBytes);
-        Resolver resolver = name -> {
+        resolver = name -> {
             lookups.incrementAndGet();
             return switch (name) {
                 case "allowed.test", "other.test" -> List.of(ip("127.0.0.1"));
@@ -49,7 +57,9 @@ final class ProxyFixture implements AutoCloseable {
                 default -> throw new UnknownHostException(name);
             };
         };
-        proxy = ProxyServer.start("fixture-session", rules, resolver, events::add, interceptor, dir.resolve("proxy"), true);
+        proxy = startProxy
+                ? ProxyServer.start("fixture-session", rules, resolver, events::add, interceptor, dir.resolve("proxy"), true)
+                : null;
     }
 
     static InetAddress ip(String s) {
@@ -111,7 +121,9 @@ final class ProxyFixture implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
-        proxy.close();
+        if (proxy != null) {
+            proxy.close();
+        }
         allowed.close();
         denied.close();
         internal.close();
