@@ -11,7 +11,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 
 /**
- * A client connection accepted by a proxy, over TCP or a Unix domain socket. Its streams call the
+ * A connection of a proxy: a client accepted over TCP or a Unix domain socket, or an upstream. Its streams call the
  * channel directly so that one thread can block reading while another writes (the streams from
  * {@code Channels.newInputStream} serialize both on the channel's blocking lock).
  */
@@ -56,6 +56,10 @@ final class ClientConnection implements AutoCloseable {
 
     InputStream in() {
         return in;
+    }
+
+    SocketChannel channel() {
+        return channel;
     }
 
     OutputStream out() {

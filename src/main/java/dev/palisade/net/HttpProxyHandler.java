@@ -5,7 +5,8 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
-import java.net.Socket;
+import java.net.StandardSocketOptions;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -29,7 +30,7 @@ final class HttpProxyHandler {
     }
 
     /** The upstream connection currently pinned to one approved host, port and address. */
-    private record Upstream(Verdict.Allowed target, Socket socket, HttpReader in, OutputStream out) {
+    private record Upstream(Verdict.Allowed target, ClientConnection socket, HttpReader in, OutputStream out) {
         boolean serves(Verdict.Allowed a) {
             return target.host().equals(a.host()) && target.port() == a.port() && target.address().equals(a.address());
         }
@@ -67,7 +68,7 @@ final class HttpProxyHandler {
                     case Verdict.Allowed a -> {
                         if (req.isConnect()) {
                             if (up != null) {
-                                Splice.closeQuietly(up.socket());
+                                up.socket().close();
                                 up = null;
                             }
                             tunnel(client, in, out, a);
@@ -86,7 +87,7 @@ final class HttpProxyHandler {
             Thread.currentThread().interrupt();
         } finally {
             if (up != null) {
-                Splice.closeQuietly(up.socket());
+                up.socket().close();
             }
             client.close();
         }
@@ -100,7 +101,7 @@ final class HttpProxyHandler {
             interceptor.serve(client.asSocket(in.drainBuffered()), a.host(), a.port(), a.address());
             return;
         }
-        Socket upstream;
+        ClientConnection upstream;
         try {
             upstream = connect(a);
         } catch (IOException e) {
@@ -115,12 +116,12 @@ final class HttpProxyHandler {
                 if (!quota.addBytes(early.length)) {
                     return;
                 }
-                upstream.getOutputStream().write(early);
+                upstream.out().write(early);
             }
-            Splice.run(client, in.raw(), upstream, quota, () -> policy.deny(Verdict.Kind.LIMIT, a.host() + ":" + a.port(),
+            Splice.run(client, upstream, quota, () -> policy.deny(Verdict.Kind.LIMIT, a.host() + ":" + a.port(),
                     "network.maxBytes (" + quota.maxBytes() + ") reached", ""));
         } finally {
-            Splice.closeQuietly(upstream);
+            upstream.close();
         }
     }
 
@@ -128,18 +129,18 @@ final class HttpProxyHandler {
     private Upstream forward(HttpMessages.Request req, Verdict.Allowed a, HttpReader in, OutputStream out, Upstream up)
             throws IOException {
         if (up != null && !up.serves(a)) {
-            Splice.closeQuietly(up.socket());
+            up.socket().close();
             up = null;
         }
         if (up == null) {
-            Socket s;
+            ClientConnection s;
             try {
                 s = connect(a);
             } catch (IOException e) {
                 error(out, 502, "Palisade could not connect to " + a.host() + ":" + a.port() + ": " + e.getMessage() + "\n", null);
                 return null;
             }
-            up = new Upstream(a, s, new HttpReader(s.getInputStream()), new BufferedOutputStream(s.getOutputStream(), 16 * 1024));
+            up = new Upstream(a, s, new HttpReader(s.in()), new BufferedOutputStream(s.out(), 16 * 1024));
         }
         try {
             if (req.expectsContinue() && req.version().equals("HTTP/1.1")) {
@@ -162,7 +163,7 @@ final class HttpProxyHandler {
             try {
                 Bodies.relay(in, up.out(), req.framing(), quota);
             } catch (HttpException e) {
-                Splice.closeQuietly(up.socket());
+                up.socket().close();
                 policy.deny(Verdict.Kind.MALFORMED, a.host() + ":" + a.port(), "malformed HTTP request body: " + e.getMessage(), "");
                 error(out, e.status(), "Palisade refused the request body: " + e.getMessage() + "\n", null);
                 return null;
@@ -187,16 +188,16 @@ final class HttpProxyHandler {
             Bodies.relay(up.in(), out, resp.framing(), quota);
             out.flush();
             if (closeAfter) {
-                Splice.closeQuietly(up.socket());
+                up.socket().close();
                 return null;
             }
             return up;
         } catch (HttpException e) {
-            Splice.closeQuietly(up.socket());
+            up.socket().close();
             error(out, e.status() == 503 ? 503 : 502, "Palisade: bad upstream response: " + e.getMessage() + "\n", null);
             return null;
         } catch (IOException e) {
-            Splice.closeQuietly(up.socket());
+            up.socket().close();
             throw e;
         }
     }
@@ -264,14 +265,15 @@ final class HttpProxyHandler {
         };
     }
 
-    static Socket connect(Verdict.Allowed a) throws IOException {
-        Socket s = new Socket();
+    /** Connects to exactly the checked address, with a timeout. */
+    static ClientConnection connect(Verdict.Allowed a) throws IOException {
+        SocketChannel ch = SocketChannel.open();
         try {
-            s.connect(new InetSocketAddress(a.address(), a.port()), CONNECT_TIMEOUT_MS);
-            s.setTcpNoDelay(true);
-            return s;
+            ch.socket().connect(new InetSocketAddress(a.address(), a.port()), CONNECT_TIMEOUT_MS);
+            ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
+            return new ClientConnection(ch);
         } catch (IOException e) {
-            s.close();
+            ch.close();
             throw e;
         }
     }

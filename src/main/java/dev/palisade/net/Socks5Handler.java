@@ -2,11 +2,9 @@ package dev.palisade.net;
 
 import java.io.BufferedInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.lang.System.Logger.Level;
 import java.net.ConnectException;
-import java.net.Socket;
 
 /** Serves one SOCKS5 client connection: negotiation, one CONNECT judged by the {@link EgressPolicy}, splice. */
 final class Socks5Handler {
@@ -78,7 +76,7 @@ final class Socks5Handler {
             interceptor.serve(client.asSocket(early), a.host(), a.port(), a.address());
             return;
         }
-        Socket upstream;
+        ClientConnection upstream;
         try {
             upstream = HttpProxyHandler.connect(a);
         } catch (ConnectException e) {
@@ -94,13 +92,12 @@ final class Socks5Handler {
                 if (!quota.addBytes(early.length)) {
                     return;
                 }
-                upstream.getOutputStream().write(early);
+                upstream.out().write(early);
             }
-            InputStream rest = client.in();
-            Splice.run(client, rest, upstream, quota, () -> policy.deny(Verdict.Kind.LIMIT, a.host() + ":" + a.port(),
+            Splice.run(client, upstream, quota, () -> policy.deny(Verdict.Kind.LIMIT, a.host() + ":" + a.port(),
                     "network.maxBytes (" + quota.maxBytes() + ") reached", ""));
         } finally {
-            Splice.closeQuietly(upstream);
+            upstream.close();
         }
     }
 }

@@ -1,17 +1,27 @@
 package dev.palisade.net;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.Socket;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Copies bytes both ways between a client and an upstream until both directions end, counting
  * them against the session's byte cap. One direction runs on a second virtual thread; EOF on one
- * side is passed on as a half-close so request/response protocols finish cleanly.
+ * side is passed on as a half-close so request/response protocols finish cleanly. Direct buffers
+ * on both channels spare the copy through a heap array.
  */
 final class Splice {
-    private static final int BUFFER = 64 * 1024;
+    private static final int BUFFER = 128 * 1024;
+    private static final int POOL_MAX = 256;
+    /**
+     * Direct buffers are costly to allocate and are freed only by GC, so a burst of new tunnels
+     * would otherwise run into the direct-memory limit; idle ones are kept for reuse.
+     */
+    private static final ConcurrentLinkedDeque<ByteBuffer> POOL = new ConcurrentLinkedDeque<>();
+    private static final AtomicInteger POOLED = new AtomicInteger();
 
     private Splice() {
     }
@@ -20,69 +30,70 @@ final class Splice {
      * Splices until both directions are done or the byte cap is reached.
      *
      * @param client the client
-     * @param clientIn the client's input (may have bytes put back in front)
-     * @param upstream the upstream socket
+     * @param upstream the upstream
      * @param quota the session's quota
      * @param onCap run once, before both sides are closed, if the byte cap stops the splice
      */
-    static void run(ClientConnection client, InputStream clientIn, Socket upstream, SessionQuota quota, Runnable onCap)
-            throws IOException, InterruptedException {
-        boolean[] capped = new boolean[2];
-        java.util.concurrent.atomic.AtomicBoolean reported = new java.util.concurrent.atomic.AtomicBoolean();
-        OutputStream upOut = upstream.getOutputStream();
-        InputStream upIn = upstream.getInputStream();
-        Thread up = Thread.ofVirtual().name("splice-up").start(() -> {
-            capped[0] = copy(clientIn, upOut, quota);
-            if (capped[0]) {
-                if (reported.compareAndSet(false, true)) {
-                    onCap.run();
-                }
-                closeQuietly(upstream);
-                client.close();
-            } else {
-                try {
-                    upstream.shutdownOutput();
-                } catch (IOException ignored) {
-                    // the upstream is gone; the other direction ends on its own
-                }
-            }
-        });
-        capped[1] = copy(upIn, client.out(), quota);
-        if (capped[1]) {
-            if (reported.compareAndSet(false, true)) {
-                onCap.run();
-            }
-            closeQuietly(upstream);
-            client.close();
-        } else {
-            client.shutdownOutput();
-        }
+    static void run(ClientConnection client, ClientConnection upstream, SessionQuota quota, Runnable onCap)
+            throws InterruptedException {
+        AtomicBoolean reported = new AtomicBoolean();
+        Thread up = Thread.ofVirtual().name("splice-up").start(
+                () -> direction(client, upstream, quota, onCap, reported));
+        direction(upstream, client, quota, onCap, reported);
         up.join();
     }
 
+    private static void direction(ClientConnection from, ClientConnection to, SessionQuota quota, Runnable onCap,
+            AtomicBoolean reported) {
+        if (copy(from.channel(), to.channel(), quota)) {
+            if (reported.compareAndSet(false, true)) {
+                onCap.run();
+            }
+            from.close();
+            to.close();
+        } else {
+            to.shutdownOutput();
+        }
+    }
+
     /** Copies until EOF or error; returns true if it stopped because of the byte cap. */
-    private static boolean copy(InputStream in, OutputStream out, SessionQuota quota) {
-        byte[] buf = new byte[BUFFER];
+    private static boolean copy(SocketChannel in, SocketChannel out, SessionQuota quota) {
+        ByteBuffer buf = take();
         try {
             int n;
             while ((n = in.read(buf)) >= 0) {
                 if (!quota.addBytes(n)) {
                     return true;
                 }
-                out.write(buf, 0, n);
-                out.flush();
+                buf.flip();
+                while (buf.hasRemaining()) {
+                    out.write(buf);
+                }
+                buf.clear();
             }
         } catch (IOException e) {
-            // a reset or close on either side ends this direction; the caller closes both
+            // a reset or close on either side ends this direction; the other ends on its own
+        } finally {
+            give(buf);
         }
         return false;
     }
 
-    static void closeQuietly(Socket s) {
-        try {
-            s.close();
-        } catch (IOException ignored) {
-            // best effort
+    private static ByteBuffer take() {
+        ByteBuffer b = POOL.pollFirst();
+        if (b == null) {
+            return ByteBuffer.allocateDirect(BUFFER);
+        }
+        POOLED.decrementAndGet();
+        return b;
+    }
+
+    private static void give(ByteBuffer b) {
+        if (POOLED.incrementAndGet() <= POOL_MAX) {
+            b.clear();
+            POOL.addFirst(b);
+        } else {
+            POOLED.decrementAndGet();
         }
     }
 }
