@@ -215,6 +215,67 @@ class NetworkSandboxTest {
         assertThat(Files.exists(runtime.resolve("net"))).as("sockets removed on close").isFalse();
     }
 
+    private static void git(Path dir, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("git", "-c", "user.name=t", "-c", "user.email=t@t", "-c", "init.defaultBranch=main"));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (p.waitFor() != 0) {
+            throw new AssertionError("git " + String.join(" ", args) + ": " + out);
+        }
+    }
+
+    @Test
+    void gitClonesOverHttpThroughBothProxies() throws Exception {
+        Prerequisites.require(Files.isExecutable(Path.of("/usr/bin/git")), "/usr/bin/git (visible inside the sandbox)");
+        Path src = Files.createDirectory(tmp.resolve("src"));
+        Files.writeString(src.resolve("README"), "cloned through the proxy\n");
+        git(src, "init", "-q");
+        git(src, "add", "README");
+        git(src, "commit", "-q", "-m", "first");
+        Path served = Files.createDirectory(tmp.resolve("served"));
+        git(tmp, "clone", "-q", "--bare", src.toString(), served.resolve("repo.git").toString());
+        git(served.resolve("repo.git"), "update-server-info"); // the "dumb" HTTP protocol: plain files
+        com.sun.net.httpserver.HttpServer http = com.sun.net.httpserver.HttpServer.create(
+                new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0), 16);
+        java.util.concurrent.atomic.AtomicInteger hits = new java.util.concurrent.atomic.AtomicInteger();
+        http.createContext("/", ex -> {
+            hits.incrementAndGet();
+            Path file = served.resolve(ex.getRequestURI().getPath().substring(1)).normalize();
+            if (!file.startsWith(served) || !Files.isRegularFile(file)) {
+                ex.sendResponseHeaders(404, -1);
+            } else {
+                byte[] b = Files.readAllBytes(file);
+                ex.sendResponseHeaders(200, b.length);
+                ex.getResponseBody().write(b);
+            }
+            ex.close();
+        });
+        http.start();
+        int port = http.getAddress().getPort();
+        NetworkBridge bridge = bridge(f.rules, List.of());
+        try {
+            Outcome o = run(List.of(bridge), "/bin/sh", "-c",
+                    "git clone -q http://allowed.test:" + port + "/repo.git viahttp > out.githttp 2>&1; echo $? > rc.githttp;"
+                            + " git -c http.proxy=socks5h://127.0.0.1:1080 clone -q http://allowed.test:" + port
+                            + "/repo.git viasocks > out.gitsocks 2>&1; echo $? > rc.gitsocks;"
+                            + " git clone -q http://denied.test:" + port + "/repo.git denied > out.gitdenied 2>&1;"
+                            + " echo $? > rc.gitdenied");
+            assertThat(o.status()).isZero();
+        } finally {
+            bridge.close();
+            http.stop(0);
+        }
+        assertThat(rc("githttp")).as(Files.readString(work.resolve("out.githttp"))).isZero();
+        assertThat(rc("gitsocks")).as(Files.readString(work.resolve("out.gitsocks"))).isZero();
+        assertThat(Files.readString(work.resolve("viahttp/README"))).isEqualTo("cloned through the proxy\n");
+        assertThat(Files.readString(work.resolve("viasocks/README"))).isEqualTo("cloned through the proxy\n");
+        assertThat(rc("gitdenied")).isNotZero();
+        assertThat(out("gitdenied")).contains("403");
+        assertThat(f.violations()).anySatisfy(v -> assertThat(v.target()).isEqualTo("denied.test:" + port));
+        assertThat(hits.get()).isPositive();
+    }
+
     @Test
     void publishedPortReachesAServerInsideFromTheHostOnly() throws Exception {
         int hostPort;
