@@ -18,6 +18,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import dev.palisade.testing.Cli;
+import dev.palisade.testing.Prerequisites;
 import dev.palisade.testing.SandboxPrerequisites;
 
 /** Exit statuses, signals, descriptors, events and start-up errors of {@code palisade run}. */
@@ -121,6 +122,39 @@ class RunCommandTest {
                 .toList();
         assertThat(fds).as(out).isEmpty();
         assertThat(out).contains("0 -> ").contains("1 -> ").contains("2 -> ");
+    }
+
+    @Test
+    void tiocstiCannotPushInputIntoTheUsersTerminal() throws Exception {
+        Prerequisites.requireExecutable("script");
+        Prerequisites.require(Files.isExecutable(Path.of("/usr/bin/python3")), "/usr/bin/python3");
+        Files.writeString(work.resolve("probe.py"), """
+                import fcntl, termios
+                try:
+                    fcntl.ioctl(0, termios.TIOCSTI, b'#')
+                    print('INJECTED')
+                except OSError as e:
+                    print('ERRNO', e.errno)
+                """);
+        // Control: the same probe on a terminal outside the sandbox does inject.
+        String control = underTerminal("/usr/bin/python3 " + work.resolve("probe.py"));
+        assertThat(control).contains("INJECTED");
+        StringBuilder cmd = new StringBuilder();
+        for (String a : Cli.javaCommand()) {
+            cmd.append('\'').append(a).append("' ");
+        }
+        cmd.append("run --mount '").append(work).append("' -- /usr/bin/python3 probe.py");
+        String inside = underTerminal(cmd.toString());
+        assertThat(inside).contains("ERRNO 1").doesNotContain("INJECTED");
+    }
+
+    /** Runs a shell command with a pseudo-terminal as its stdin and controlling terminal (script(1)). */
+    private String underTerminal(String command) throws Exception {
+        Process p = new ProcessBuilder("script", "-qec", command, "/dev/null").redirectErrorStream(true).start();
+        p.getOutputStream().close();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        return out;
     }
 
     @Test
