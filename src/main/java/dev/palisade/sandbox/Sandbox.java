@@ -53,6 +53,56 @@ public final class Sandbox {
         return new Sandbox(req, forwardSignals).run();
     }
 
+    /**
+     * The bwrap command line a run would use, without running it: for debugging a policy and for
+     * benchmarks against bare bwrap. The synthetic files it refers to are kept in a private
+     * {@code dry-run} runtime folder until the next dry run of the same session id.
+     *
+     * @param req what would run
+     * @return bwrap's argv, ending with {@code --} and the command
+     * @throws SandboxException when the request would fail to start
+     */
+    public static List<String> dryRun(RunRequest req) throws SandboxException {
+        Sandbox sb = new Sandbox(req, false);
+        try {
+            Path runtime = RuntimeDirs.privateDir(RuntimeDirs.privateDir(RuntimeDirs.base().resolve("dry-run"))
+                    .resolve(req.sessionId()));
+            RuntimeDirs.deleteTree(runtime);
+            RuntimeDirs.privateDir(runtime);
+            String cwd = sb.workingDirectory();
+            FolderMasks masks = sb.planMasks(runtime);
+            List<String> argv = sb.bwrapArgv(findBwrap(), runtime, new LaunchPlan(Tier.NAMESPACE), masks, cwd);
+            argv.add("--");
+            argv.addAll(req.argv());
+            return argv;
+        } catch (IOException e) {
+            throw new SandboxException("cannot prepare a dry run: " + e.getMessage(), e);
+        } catch (PathRefusedException e) {
+            throw new SandboxException(e.getMessage(), e);
+        }
+    }
+
+    private String workingDirectory() {
+        return req.mounts().isEmpty() ? translator.sessionHome() : translator.sandboxRoot(req.mounts().getFirst());
+    }
+
+    private FolderMasks planMasks(Path runtime) throws IOException, PathRefusedException {
+        Path empty = Files.createDirectory(runtime.resolve("empty"));
+        FolderMasks masks = new FolderMasks(translator, new MountValidator(Path.of("/"), req.home(), List.of()), empty);
+        masks.plan(req.filesystem());
+        empty.toFile().setWritable(false, false);
+        return masks;
+    }
+
+    private List<String> bwrapArgv(String bwrap, Path runtime, LaunchPlan plan, FolderMasks masks, String cwd)
+            throws IOException {
+        List<String> argv = new ArrayList<>();
+        argv.add(bwrap);
+        argv.addAll(BwrapArgs.build(translator, runtime, masks, cwd));
+        argv.addAll(plan.bwrapArgs());
+        return argv;
+    }
+
     private Outcome run() throws SandboxException {
         Instant started = Instant.now();
         Path sessions;
@@ -86,12 +136,9 @@ public final class Sandbox {
         List<SandboxExtension> prepared = new ArrayList<>();
         FolderMasks masks = null;
         try {
-            String cwd = req.mounts().isEmpty() ? translator.sessionHome() : translator.sandboxRoot(req.mounts().getFirst());
+            String cwd = workingDirectory();
             if (req.tier() == Tier.NAMESPACE) {
-                Path empty = Files.createDirectory(runtime.resolve("empty"));
-                masks = new FolderMasks(translator, new MountValidator(Path.of("/"), req.home(), List.of()), empty);
-                masks.plan(req.filesystem());
-                empty.toFile().setWritable(false, false);
+                masks = planMasks(runtime);
             }
             for (SandboxExtension ext : req.extensions()) {
                 prepared.add(ext);
@@ -163,10 +210,7 @@ public final class Sandbox {
         int blockChild = plan.passFd(block[0]);
         fds.add(info[1]);
         fds.add(block[0]);
-        List<String> argv = new ArrayList<>();
-        argv.add(bwrap);
-        argv.addAll(BwrapArgs.build(translator, runtime, masks, cwd));
-        argv.addAll(plan.bwrapArgs());
+        List<String> argv = bwrapArgv(bwrap, runtime, plan, masks, cwd);
         argv.addAll(List.of("--info-fd", Integer.toString(infoChild), "--block-fd", Integer.toString(blockChild), "--"));
         argv.addAll(req.argv());
         RunningCommand rc;
