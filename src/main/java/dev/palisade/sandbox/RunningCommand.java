@@ -26,10 +26,10 @@ final class RunningCommand {
     private volatile int signalTarget = -1;
 
     private RunningCommand(String name, String path, List<String> argv, List<String> env, String cwd,
-            List<Integer> fds, boolean newSession) {
+            int[] stdio, List<Integer> fds, boolean newSession) {
         this.owner = Thread.ofPlatform().name(name).daemon(true).unstarted(() -> {
             try {
-                pid = PosixSpawn.spawn(path, argv, env, cwd, null, fds, newSession);
+                pid = PosixSpawn.spawn(path, argv, env, cwd, stdio, fds, newSession);
             } catch (NativeException e) {
                 spawnFailure = e;
                 return;
@@ -50,8 +50,8 @@ final class RunningCommand {
      * @throws NativeException if posix_spawn failed
      */
     static RunningCommand start(String name, String path, List<String> argv, List<String> env, String cwd,
-            List<Integer> fds, boolean newSession) throws NativeException {
-        RunningCommand rc = new RunningCommand(name, path, argv, env, cwd, fds, newSession);
+            int[] stdio, List<Integer> fds, boolean newSession) throws NativeException {
+        RunningCommand rc = new RunningCommand(name, path, argv, env, cwd, stdio, fds, newSession);
         rc.owner.start();
         boolean interrupted = false;
         while (true) {
