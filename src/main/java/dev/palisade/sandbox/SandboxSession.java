@@ -307,7 +307,8 @@ public final class SandboxSession implements AutoCloseable {
         env.put("PALISADE_SESSION", spec.id());
         String hostCwd = directCwd(cwd);
         String cmd = exec.argv().getFirst();
-        String path = cmd.contains("/") ? cmd : which(cmd, env.getOrDefault("PATH", CommandResolver.SANDBOX_PATH));
+        String path = cmd.contains("/") ? cmd
+                : Executables.find(cmd, env.getOrDefault("PATH", CommandResolver.SANDBOX_PATH)).map(Path::toString).orElse(cmd);
         RunningCommand rc = RunningCommand.start("palisade-" + spec.id(), path, exec.argv(), envList(env), hostCwd,
                 exec.stdio(), plan.passedFds(), true);
         rc.signalTarget(rc.pid());
@@ -324,16 +325,6 @@ public final class SandboxSession implements AutoCloseable {
             throw new SandboxException(e.getMessage(), e);
         }
         return outcome(rc.await());
-    }
-
-    private static String which(String cmd, String path) {
-        for (String dir : path.split(":")) {
-            Path p = Path.of(dir.isEmpty() ? "." : dir, cmd);
-            if (Files.isExecutable(p) && !Files.isDirectory(p)) {
-                return p.toAbsolutePath().toString();
-            }
-        }
-        return cmd;
     }
 
     private List<String> sandboxEnv(Exec exec, LaunchPlan plan) {
