@@ -85,7 +85,7 @@ final class DoctorCommand implements Callable<Integer> {
 
     private static String read(String file) {
         try {
-            return Files.readString(Path.of(file)).trim();
+            return dev.palisade.sandbox.ProcFiles.read(Path.of(file)).trim();
         } catch (IOException e) {
             return null;
         }
