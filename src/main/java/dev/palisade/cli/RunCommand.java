@@ -54,6 +54,9 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--allow-sensitive-mount", description = "Allow mounting folders that are normally refused (/, /etc, ~, ~/.ssh, ...).")
     boolean allowSensitive;
 
+    @Option(names = "--dry-run", description = "Print the bwrap command line (one argument a line) instead of running it.")
+    boolean dryRun;
+
     @Parameters(paramLabel = "COMMAND", arity = "1..*", description = "The command and its arguments (after --).")
     List<String> command = new ArrayList<>();
 
@@ -107,6 +110,16 @@ final class RunCommand implements Callable<Integer> {
         if (policy.tier() == Tier.DIRECT) {
             System.err.println("palisade: WARNING: --tier direct runs the command on the host with NO isolation"
                     + " (no namespaces, no seccomp, no filesystem rules); for debugging policies only");
+        }
+        if (dryRun) {
+            try {
+                RunRequest req = new RunRequest(id, policy.tier(), validated, policy.filesystem(), command, extraEnv,
+                        List.of(), home, EventSink.NONE);
+                Sandbox.dryRun(req).forEach(System.out::println);
+                return 0;
+            } catch (SandboxException | IllegalArgumentException e) {
+                return Fail.with(e.getMessage());
+            }
         }
         try (JsonLinesSink sink = events == null ? null : JsonLinesSink.open(events)) {
             EventSink target = sink == null ? EventSink.NONE : sink;
