@@ -53,10 +53,14 @@ final class Forwarder implements AutoCloseable {
             }
             cmd.add("--");
         }
-        cmd.addAll(List.of("socat", "-d", "-d", from, to));
+        // The shell ties socat's lifetime to this JVM's: its stdin is a pipe from us (kept on fd 3,
+        // since sh gives background jobs /dev/null), so when this JVM ends in any way (even SIGKILL,
+        // where no close() runs) the read sees EOF and socat is killed instead of lingering in the
+        // dead sandbox's network namespace. If socat itself fails, the shell exits at once.
+        cmd.addAll(List.of("sh", "-c", "exec 3<&0 0</dev/null; socat \"$@\" & p=$!; { read -r line <&3; kill $p 2>/dev/null; } & wait $p", "palisade-forwarder",
+                "-d", "-d", from, to));
         String what = String.join(" ", cmd);
         Process p = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-        p.getOutputStream().close();
         CountDownLatch ready = new CountDownLatch(1);
         StringBuilder early = new StringBuilder();
         Thread.ofVirtual().name("palisade-forwarder-log").start(() -> {
@@ -121,10 +125,20 @@ final class Forwarder implements AutoCloseable {
         return process.pid();
     }
 
+    /** Simulates this JVM's death for tests: closes the pipe the forwarder watches. */
+    void releaseLifeline() throws IOException {
+        process.getOutputStream().close();
+    }
+
     /** Kills socat and the children it forked for open connections. */
     @Override
     public void close() {
         List<ProcessHandle> all = new ArrayList<>(process.descendants().toList());
+        try {
+            process.getOutputStream().close();
+        } catch (IOException ignored) {
+            // already closed
+        }
         process.destroyForcibly();
         all.forEach(ProcessHandle::destroyForcibly);
         try {
