@@ -41,6 +41,7 @@ import dev.palisade.sandbox.Sandbox;
 import dev.palisade.sandbox.SandboxExtension;
 import dev.palisade.sandbox.Tier;
 import dev.palisade.testing.Prerequisites;
+import dev.palisade.testing.SandboxPrerequisites;
 
 /**
  * The network layer from inside a real bwrap sandbox: real curl and python reach allowed names
@@ -58,7 +59,8 @@ class NetworkSandboxTest {
 
     @BeforeEach
     void setUp() throws IOException {
-        for (String tool : List.of("bwrap", "socat", "nsenter")) {
+        SandboxPrerequisites.requireBwrap();
+        for (String tool : List.of("socat", "nsenter")) {
             Prerequisites.requireExecutable(tool);
         }
         Prerequisites.require(Files.isExecutable(Path.of("/usr/bin/curl")), "/usr/bin/curl (visible inside the sandbox)");
