@@ -71,6 +71,7 @@ public final class ProxyBench {
             }
         } finally {
             server.close();
+            Files.deleteIfExists(dir);
         }
     }
 
