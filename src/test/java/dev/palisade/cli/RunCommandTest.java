@@ -106,7 +106,8 @@ class RunCommandTest {
 
     @Test
     void killingTheLauncherKillsTheSandbox() throws Exception {
-        String marker = "4321.25";
+        // Unique per run, so a stray process of another run cannot be mistaken for ours.
+        String marker = "4321." + ProcessHandle.current().pid() + System.nanoTime() % 1000;
         Process p = Cli.start(tmp, "run", "--", "sh", "-c", "echo ready; exec sleep " + marker);
         BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
         assertThat(out.readLine()).isEqualTo("ready");
