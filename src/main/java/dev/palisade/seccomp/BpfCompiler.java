@@ -131,7 +131,8 @@ final class BpfCompiler {
         }
     }
 
-    private static int syscallNumber(String where, int nativeArch, String name) throws SeccompException {
+    /** The syscall's number on the native architecture, or an error naming it. */
+    static int syscallNumber(String where, int nativeArch, String name) throws SeccompException {
         int nr = LibSeccomp.resolveSyscall(nativeArch, name);
         if (nr != LibSeccomp.NR_SCMP_ERROR) {
             return nr;

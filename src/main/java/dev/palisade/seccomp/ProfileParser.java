@@ -7,6 +7,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
+import dev.palisade.sys.LibSeccomp;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.StreamReadFeature;
 import tools.jackson.databind.DeserializationFeature;
@@ -94,6 +95,10 @@ final class ProfileParser {
         }
         if (names.isEmpty()) {
             throw new SeccompException(where + ": no syscall names");
+        }
+        int nativeArch = LibSeccomp.nativeArch();
+        for (String n : names) {
+            BpfCompiler.syscallNumber(where + ".names", nativeArch, n);
         }
         int errnoRet = node.has("errnoRet") ? errno(where + ".errnoRet", node.get("errnoRet")) : defaultErrno;
         if (!node.has("action")) {

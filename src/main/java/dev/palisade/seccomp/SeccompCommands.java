@@ -87,13 +87,27 @@ public final class SeccompCommands {
         Probe probe = Probe.build(workDir);
         boolean ia32 = probe.ia32Abi();
         Map<String, String> actual;
-        try (SeccompFilter filter = SeccompFilter.create(profile, allowUnixSockets)) {
-            actual = Probe.parse(sandbox.run(filter, probe.dir(), probe.command("/nonexistent/stream.sock",
-                    "/nonexistent/dgram.sock")));
+        int reached;
+        // A real host listener in the probe's directory (bound read-only into the sandbox): any
+        // connection that arrives is an escape unless the policy allows Unix sockets. There is no
+        // datagram listener (Java has no AF_UNIX datagram sockets), so sends to it find no socket.
+        Path streamSocket = probe.dir().resolve("stream.sock");
+        Path noDgramSocket = probe.dir().resolve("dgram.sock");
+        try (HostStreamListener listener = HostStreamListener.open(streamSocket);
+                SeccompFilter filter = SeccompFilter.create(profile, allowUnixSockets)) {
+            actual = Probe.parse(sandbox.run(filter, probe.dir(),
+                    probe.command(streamSocket.toString(), noDgramSocket.toString())));
+            reached = listener.connections();
         }
         boolean isDefault = profile.source().equals(SeccompProfile.DEFAULT);
         Map<String, String> expected = ProbeExpectations.forDefaultProfile(allowUnixSockets, ia32);
-        return printTable(expected, actual, isDefault, out) && isDefault;
+        if (allowUnixSockets) {
+            expected.put("socket_unix_dgram_sendto_host", "ENOENT");
+            expected.put("socketpair_unix_dgram_sendto_host", "ENOENT");
+        }
+        boolean ok = printTable(expected, actual, isDefault, out);
+        out.println("host Unix listener: " + reached + " connection(s) from the sandbox");
+        return ok && isDefault && (allowUnixSockets || reached == 0);
     }
 
     static boolean printTable(Map<String, String> expected, Map<String, String> actual, boolean compare,
