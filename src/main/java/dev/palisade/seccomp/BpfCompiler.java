@@ -5,9 +5,11 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.OptionalInt;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 import dev.palisade.sys.LibSeccomp;
 import dev.palisade.sys.Memfd;
@@ -21,6 +23,13 @@ final class BpfCompiler {
     static final SeccompAction BAD_ARCH_ACTION = new SeccompAction.Errno(1);
     private static final int OPTIMIZE_BINARY_TREE = 2;
     private static final int X86_64 = 0xC000003E;
+    /**
+     * Programs by profile (records compare by value). Loading a profile compiles it to check it,
+     * and every launch needs the same program again; the profiles of one process are few.
+     */
+    private static final Map<SeccompProfile, byte[]> CACHE = new ConcurrentHashMap<>();
+    /** Native syscall numbers by name (the native architecture does not change at run time). */
+    private static final Map<String, Integer> NUMBERS = new ConcurrentHashMap<>();
 
     private BpfCompiler() {
     }
@@ -33,6 +42,15 @@ final class BpfCompiler {
      * @throws SeccompException naming the rule and syscall libseccomp refused
      */
     static byte[] compile(SeccompProfile profile) throws SeccompException {
+        byte[] cached = CACHE.get(profile);
+        if (cached == null) {
+            cached = compileUncached(profile);
+            CACHE.putIfAbsent(profile, cached);
+        }
+        return cached.clone();
+    }
+
+    private static byte[] compileUncached(SeccompProfile profile) throws SeccompException {
         try (LibSeccomp ctx = build(profile)) {
             int fd = Memfd.create("palisade-seccomp-export");
             try {
@@ -133,6 +151,16 @@ final class BpfCompiler {
 
     /** The syscall's number on the native architecture, or an error naming it. */
     static int syscallNumber(String where, int nativeArch, String name) throws SeccompException {
+        Integer known = NUMBERS.get(name);
+        if (known != null) {
+            return known;
+        }
+        int nr = resolve(where, nativeArch, name);
+        NUMBERS.put(name, nr);
+        return nr;
+    }
+
+    private static int resolve(String where, int nativeArch, String name) throws SeccompException {
         int nr = LibSeccomp.resolveSyscall(nativeArch, name);
         if (nr != LibSeccomp.NR_SCMP_ERROR) {
             return nr;

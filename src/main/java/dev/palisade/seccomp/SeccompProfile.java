@@ -30,6 +30,8 @@ public record SeccompProfile(String source, SeccompAction defaultAction, List<St
 
     private static final String DEFAULT_RESOURCE = "default.json";
     private static final String NO_UNIX_RESOURCE = "no-unix-sockets.json";
+    /** The built-in profiles, parsed once per process (a daemon launches many sandboxes). */
+    private static final java.util.Map<String, SeccompProfile> BUILT_IN = new java.util.concurrent.ConcurrentHashMap<>();
 
     /** Validates and copies. */
     public SeccompProfile {
@@ -133,6 +135,16 @@ public record SeccompProfile(String source, SeccompAction defaultAction, List<St
     }
 
     private static SeccompProfile resource(String name, String source) throws SeccompException {
+        SeccompProfile cached = BUILT_IN.get(name);
+        if (cached != null) {
+            return cached;
+        }
+        SeccompProfile p = readResource(name, source);
+        BUILT_IN.putIfAbsent(name, p);
+        return p;
+    }
+
+    private static SeccompProfile readResource(String name, String source) throws SeccompException {
         try (InputStream in = SeccompProfile.class.getResourceAsStream(name)) {
             if (in == null) {
                 throw new SeccompException("seccomp: built-in profile resource " + name + " missing");

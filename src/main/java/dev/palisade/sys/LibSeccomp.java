@@ -114,7 +114,12 @@ public final class LibSeccomp implements AutoCloseable {
      * @throws IOException if libseccomp refuses the action or is out of memory
      */
     public static LibSeccomp init(int defaultAction) throws IOException {
-        MemorySegment c = (MemorySegment) call(INIT, defaultAction);
+        MemorySegment c;
+        try {
+            c = (MemorySegment) INIT.invokeExact(defaultAction);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
         if (c.equals(MemorySegment.NULL)) {
             throw new IOException("seccomp_init(0x" + Integer.toHexString(defaultAction)
                     + ") failed: invalid default action or out of memory");
@@ -124,7 +129,11 @@ public final class LibSeccomp implements AutoCloseable {
 
     /** The native architecture token ({@code SCMP_ARCH_*}, an AUDIT_ARCH_* value). */
     public static int nativeArch() {
-        return (int) call(ARCH_NATIVE);
+        try {
+            return (int) ARCH_NATIVE.invokeExact();
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
     }
 
     /**
@@ -135,7 +144,9 @@ public final class LibSeccomp implements AutoCloseable {
      */
     public static int resolveArch(String name) {
         try (Arena a = Arena.ofConfined()) {
-            return (int) call(ARCH_RESOLVE_NAME, a.allocateFrom(name));
+            return (int) ARCH_RESOLVE_NAME.invokeExact(a.allocateFrom(name));
+        } catch (Throwable t) {
+            throw rethrow(t);
         }
     }
 
@@ -149,7 +160,9 @@ public final class LibSeccomp implements AutoCloseable {
      */
     public static int resolveSyscall(int arch, String name) {
         try (Arena a = Arena.ofConfined()) {
-            return (int) call(SYSCALL_RESOLVE_NAME_ARCH, arch, a.allocateFrom(name));
+            return (int) SYSCALL_RESOLVE_NAME_ARCH.invokeExact(arch, a.allocateFrom(name));
+        } catch (Throwable t) {
+            throw rethrow(t);
         }
     }
 
@@ -160,7 +173,13 @@ public final class LibSeccomp implements AutoCloseable {
      * @throws IOException on a negative return code (-EEXIST if already present)
      */
     public void addArch(int arch) throws IOException {
-        check("seccomp_arch_add(0x" + Integer.toHexString(arch) + ")", (int) call(ARCH_ADD, live(), arch));
+        int rc;
+        try {
+            rc = (int) ARCH_ADD.invokeExact(live(), arch);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+        check("seccomp_arch_add(0x" + Integer.toHexString(arch) + ")", rc);
     }
 
     /**
@@ -171,7 +190,13 @@ public final class LibSeccomp implements AutoCloseable {
      * @throws IOException on a negative return code
      */
     public void removeArch(int arch) throws IOException {
-        check("seccomp_arch_remove(0x" + Integer.toHexString(arch) + ")", (int) call(ARCH_REMOVE, live(), arch));
+        int rc;
+        try {
+            rc = (int) ARCH_REMOVE.invokeExact(live(), arch);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+        check("seccomp_arch_remove(0x" + Integer.toHexString(arch) + ")", rc);
     }
 
     /**
@@ -182,7 +207,13 @@ public final class LibSeccomp implements AutoCloseable {
      * @throws IOException on a negative return code
      */
     public void setAttr(int attr, int value) throws IOException {
-        check("seccomp_attr_set(" + attr + ")", (int) call(ATTR_SET, live(), attr, value));
+        int rc;
+        try {
+            rc = (int) ATTR_SET.invokeExact(live(), attr, value);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+        check("seccomp_attr_set(" + attr + ")", rc);
     }
 
     /**
@@ -209,7 +240,9 @@ public final class LibSeccomp implements AutoCloseable {
                     arr.set(ValueLayout.JAVA_LONG, base + 16, c.datumB());
                 }
             }
-            rc = (int) call(RULE_ADD_ARRAY, live(), action, syscall, cmps.size(), arr);
+            rc = (int) RULE_ADD_ARRAY.invokeExact(live(), action, syscall, cmps.size(), arr);
+        } catch (Throwable t) {
+            throw rethrow(t);
         }
         check("seccomp_rule_add_array(action=0x" + Integer.toHexString(action) + ", syscall=" + syscall
                 + ", " + cmps + ")", rc);
@@ -223,7 +256,13 @@ public final class LibSeccomp implements AutoCloseable {
      * @throws IOException on a negative return code
      */
     public void exportBpf(int fd) throws IOException {
-        check("seccomp_export_bpf", (int) call(EXPORT_BPF, live(), fd));
+        int rc;
+        try {
+            rc = (int) EXPORT_BPF.invokeExact(live(), fd);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+        check("seccomp_export_bpf", rc);
     }
 
     /**
@@ -233,14 +272,24 @@ public final class LibSeccomp implements AutoCloseable {
      * @throws IOException on a negative return code
      */
     public void exportPfc(int fd) throws IOException {
-        check("seccomp_export_pfc", (int) call(EXPORT_PFC, live(), fd));
+        int rc;
+        try {
+            rc = (int) EXPORT_PFC.invokeExact(live(), fd);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+        check("seccomp_export_pfc", rc);
     }
 
     /** Releases the context (seccomp_release(3)). Idempotent. */
     @Override
     public void close() {
         if (ctx != null) {
-            call(RELEASE, ctx);
+            try {
+                RELEASE.invokeExact(ctx);
+            } catch (Throwable t) {
+                throw rethrow(t);
+            }
             ctx = null;
         }
     }
@@ -262,13 +311,14 @@ public final class LibSeccomp implements AutoCloseable {
         return linker.downcallHandle(lib.findOrThrow(name), fd);
     }
 
-    private static Object call(MethodHandle h, Object... args) {
-        try {
-            return h.invokeWithArguments(args);
-        } catch (RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new IllegalStateException("native call failed", t);
+    /** Downcalls throw only what the native side cannot: errors of the JVM itself. */
+    private static RuntimeException rethrow(Throwable t) {
+        if (t instanceof RuntimeException r) {
+            return r;
         }
+        if (t instanceof Error e) {
+            throw e;
+        }
+        return new IllegalStateException("native call failed", t);
     }
 }

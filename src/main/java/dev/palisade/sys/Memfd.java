@@ -80,7 +80,7 @@ public final class Memfd {
     public static int create(String name) throws IOException {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment st = a.allocate(CAPTURE);
-            int fd = (int) call(MEMFD_CREATE, st, a.allocateFrom(name), MFD_CLOEXEC | MFD_ALLOW_SEALING);
+            int fd = memfdCreate(st, a.allocateFrom(name), MFD_CLOEXEC | MFD_ALLOW_SEALING);
             if (fd < 0) {
                 throw new IOException("memfd_create(" + name + ") failed: " + describeErrno(errno(st)));
             }
@@ -102,7 +102,7 @@ public final class Memfd {
             MemorySegment.copy(data, 0, buf, ValueLayout.JAVA_BYTE, 0, data.length);
             long off = 0;
             while (off < data.length) {
-                long n = (long) call(WRITE, st, fd, buf.asSlice(off), (long) data.length - off);
+                long n = write(st, fd, buf.asSlice(off), (long) data.length - off);
                 if (n < 0) {
                     int e = errno(st);
                     if (e == EINTR) {
@@ -129,7 +129,7 @@ public final class Memfd {
             MemorySegment st = a.allocate(CAPTURE);
             MemorySegment buf = a.allocate(65536);
             while (true) {
-                long n = (long) call(READ, st, fd, buf, buf.byteSize());
+                long n = read(st, fd, buf, buf.byteSize());
                 if (n < 0) {
                     int e = errno(st);
                     if (e == EINTR) {
@@ -155,7 +155,7 @@ public final class Memfd {
     public static void rewind(int fd) throws IOException {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment st = a.allocate(CAPTURE);
-            long r = (long) call(LSEEK, st, fd, 0L, SEEK_SET);
+            long r = lseek(st, fd, 0L, SEEK_SET);
             if (r < 0) {
                 throw new IOException("lseek(" + fd + ") failed: " + describeErrno(errno(st)));
             }
@@ -172,7 +172,7 @@ public final class Memfd {
     public static void seal(int fd) throws IOException {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment st = a.allocate(CAPTURE);
-            int r = (int) call(FCNTL_INT, st, fd, F_ADD_SEALS, F_SEAL_WRITE | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL);
+            int r = fcntl(st, fd, F_ADD_SEALS, F_SEAL_WRITE | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL);
             if (r < 0) {
                 throw new IOException("fcntl(" + fd + ", F_ADD_SEALS) failed: " + describeErrno(errno(st)));
             }
@@ -188,7 +188,7 @@ public final class Memfd {
     public static void close(int fd) throws IOException {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment st = a.allocate(CAPTURE);
-            int r = (int) call(CLOSE, st, fd);
+            int r = close(st, fd);
             if (r < 0 && errno(st) != EINTR) {
                 throw new IOException("close(" + fd + ") failed: " + describeErrno(errno(st)));
             }
@@ -197,7 +197,7 @@ public final class Memfd {
 
     /** "EINVAL (Invalid argument, 22)"-style text for an errno value, via strerror(3). */
     static String describeErrno(int errno) {
-        MemorySegment s = (MemorySegment) call(STRERROR, errno);
+        MemorySegment s = strerror(errno);
         String text = s.equals(MemorySegment.NULL) ? "?" : s.reinterpret(256).getString(0);
         return text + " (errno " + errno + ")";
     }
@@ -206,13 +206,71 @@ public final class Memfd {
         return (int) ERRNO.get(st, 0L);
     }
 
-    private static Object call(MethodHandle h, Object... args) {
+    // Typed wrappers: invokeExact needs the exact call-site type, and is far cheaper than
+    // invokeWithArguments (which boxes and spins an adapter per call).
+    private static int memfdCreate(MemorySegment st, MemorySegment name, int flags) {
         try {
-            return h.invokeWithArguments(args);
-        } catch (RuntimeException | Error e) {
-            throw e;
+            return (int) MEMFD_CREATE.invokeExact(st, name, flags);
         } catch (Throwable t) {
-            throw new IllegalStateException("native call failed", t);
+            throw rethrow(t);
         }
+    }
+
+    private static long write(MemorySegment st, int fd, MemorySegment buf, long n) {
+        try {
+            return (long) WRITE.invokeExact(st, fd, buf, n);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    private static long read(MemorySegment st, int fd, MemorySegment buf, long n) {
+        try {
+            return (long) READ.invokeExact(st, fd, buf, n);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    private static long lseek(MemorySegment st, int fd, long off, int whence) {
+        try {
+            return (long) LSEEK.invokeExact(st, fd, off, whence);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    private static int fcntl(MemorySegment st, int fd, int cmd, int arg) {
+        try {
+            return (int) FCNTL_INT.invokeExact(st, fd, cmd, arg);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    private static int close(MemorySegment st, int fd) {
+        try {
+            return (int) CLOSE.invokeExact(st, fd);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    private static MemorySegment strerror(int errno) {
+        try {
+            return (MemorySegment) STRERROR.invokeExact(errno);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    private static RuntimeException rethrow(Throwable t) {
+        if (t instanceof RuntimeException r) {
+            return r;
+        }
+        if (t instanceof Error e) {
+            throw e;
+        }
+        return new IllegalStateException("native call failed", t);
     }
 }
