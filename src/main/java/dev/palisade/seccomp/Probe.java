@@ -68,9 +68,12 @@ record Probe(Path dir, Path binary) {
         return out.equals("yes");
     }
 
-    /** The command line that runs every attempt against the given host socket paths. */
-    List<String> command(String streamSocket, String dgramSocket) {
-        return List.of(binary.toString(), streamSocket, dgramSocket);
+    /**
+     * The command line that runs every attempt, with the probe's directory at {@code insideDir}
+     * and the host sockets named {@code stream.sock} and {@code dgram.sock} in it.
+     */
+    static List<String> command(String insideDir) {
+        return List.of(insideDir + "/probe", insideDir + "/stream.sock", insideDir + "/dgram.sock");
     }
 
     /**

@@ -92,11 +92,9 @@ public final class SeccompCommands {
         // connection that arrives is an escape unless the policy allows Unix sockets. There is no
         // datagram listener (Java has no AF_UNIX datagram sockets), so sends to it find no socket.
         Path streamSocket = probe.dir().resolve("stream.sock");
-        Path noDgramSocket = probe.dir().resolve("dgram.sock");
         try (HostStreamListener listener = HostStreamListener.open(streamSocket);
                 SeccompFilter filter = SeccompFilter.create(profile, allowUnixSockets)) {
-            actual = Probe.parse(sandbox.run(filter, probe.dir(),
-                    probe.command(streamSocket.toString(), noDgramSocket.toString())));
+            actual = Probe.parse(sandbox.run(filter, probe.dir(), Probe::command));
             reached = listener.connections();
         }
         boolean isDefault = profile.source().equals(SeccompProfile.DEFAULT);

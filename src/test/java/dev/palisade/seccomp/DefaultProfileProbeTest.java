@@ -16,8 +16,8 @@ import dev.palisade.testing.Prerequisites;
 
 /**
  * The attacks of issue 3, performed from inside a real bwrap sandbox by a probe compiled with
- * gcc: each must fail with its exact errno, and a real host Unix listener bound read-only into
- * the sandbox must receive nothing.
+ * gcc, launched by Palisade's own launcher: each must fail with its exact errno, and a real host
+ * Unix listener shared read-only with the sandbox must receive nothing.
  */
 @Tag("sandbox")
 @Timeout(180)
@@ -42,10 +42,12 @@ class DefaultProfileProbeTest {
             throws Exception {
         java.nio.file.Files.createDirectories(socketDir);
         try (HostUnixListener listener = new HostUnixListener(socketDir)) {
-            BwrapHarness.Result r = new BwrapHarness()
-                    .roBind(probe.dir(), "/probe")
-                    .roBind(socketDir, "/hostsock")
-                    .run(extensions, List.of("/probe/probe", "/hostsock/stream.sock", "/hostsock/dgram.sock"), 120);
+            LauncherHarness h = new LauncherHarness(socketDir.resolveSibling(socketDir.getFileName() + "-session"))
+                    .roFolder(probe.dir(), "probe").roFolder(socketDir, "hostsock");
+            String id = LauncherHarness.newSessionId();
+            String sockets = h.inside(id, "hostsock");
+            LauncherHarness.Result r = h.run(id, extensions,
+                    List.of(h.inside(id, "probe") + "/probe", sockets + "/stream.sock", sockets + "/dgram.sock"));
             assertThat(r.exitCode()).as("probe exit; stderr: %s", r.stderr()).isZero();
             return new Run(Probe.parse(r.stdout()), listener.finish(), r.stderr());
         }

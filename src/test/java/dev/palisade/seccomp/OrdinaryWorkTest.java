@@ -2,28 +2,33 @@ package dev.palisade.seccomp;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.file.Path;
 import java.util.List;
 
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 import dev.palisade.testing.Prerequisites;
 
 /**
  * Ordinary work keeps running under the default profile with named Unix sockets denied (the
- * strictest setting), in a real bwrap sandbox.
+ * strictest setting), in a real sandbox started by Palisade's launcher.
  */
 @Tag("sandbox")
 @Timeout(240)
 class OrdinaryWorkTest {
-    private static BwrapHarness.Result runUnderDefault(String script) throws Exception {
+    @TempDir
+    Path tmp;
+
+    private LauncherHarness.Result runUnderDefault(String script) throws Exception {
         SeccompFilter filter = SeccompFilter.create(SeccompProfile.defaultProfile(), false);
-        return new BwrapHarness().run(List.of(filter), List.of("/bin/bash", "-euo", "pipefail", "-c", script), 200);
+        return new LauncherHarness(tmp).run(List.of(filter), List.of("/bin/bash", "-euo", "pipefail", "-c", script));
     }
 
-    private static void assertRuns(String script, String expectedOutput) throws Exception {
-        BwrapHarness.Result r = runUnderDefault(script);
+    private void assertRuns(String script, String expectedOutput) throws Exception {
+        LauncherHarness.Result r = runUnderDefault(script);
         assertThat(r.exitCode()).as("exit status; stderr:%n%s", r.stderr()).isZero();
         assertThat(r.stdout()).contains(expectedOutput);
     }
@@ -33,9 +38,10 @@ class OrdinaryWorkTest {
         assertRuns("""
                 mkdir -p d/e && printf 'b\\na\\n' > d/e/f && sort d/e/f | tr -d '\\n'; echo
                 cp d/e/f g && mv g h && ln -s h l && cat l | wc -l && sha256sum h | cut -c1-8
-                ls -la d/e | grep -c f; rm -r d h l; echo $((6*7)) > /dev/stdout; date +%Y >/dev/null
+                ls -la d/e | grep -c f; rm -r d h l; echo $((6*7)) >> /dev/stdout; date +%Y >/dev/null
                 sleep 0.1 & wait; (echo sub) | cat; id -u >/dev/null; seq 3 | xargs -n1 echo | paste -sd,
                 """, "ab\n2\n");
+        assertRuns("echo via-proc-fd >> /dev/stdout; echo after", "via-proc-fd\nafter\n");
     }
 
     @Test
@@ -114,8 +120,9 @@ class OrdinaryWorkTest {
 
     @Test
     void onlyStdioReachesTheSandboxAndBwrapInitIsFilteredToo() throws Exception {
-        // The seccomp memfds are passed to bwrap as fds 3 and 4; bwrap must consume and close
-        // them, and its pid-1 init must run under the filters as well.
+        // The seccomp memfds are passed to bwrap as fds 3 and 4 (next to the launcher's info and
+        // block pipes); bwrap must consume and close them all, and its pid-1 init must run under
+        // the filters as well.
         assertRuns("""
                 ls /proc/self/fd | sort -n | paste -sd' '
                 grep -h '^Seccomp_filters' /proc/1/status /proc/self/status

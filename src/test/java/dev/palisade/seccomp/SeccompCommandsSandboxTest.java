@@ -25,9 +25,19 @@ class SeccompCommandsSandboxTest {
     @TempDir
     Path tmp;
 
-    private static ProbeSandbox harness() {
+    private ProbeSandbox harness() {
         return (filter, hostDir, command) -> {
-            BwrapHarness.Result r = new BwrapHarness().roBind(hostDir, hostDir.toString()).run(List.of(filter), command, 120);
+            LauncherHarness h;
+            String id = LauncherHarness.newSessionId();
+            LauncherHarness.Result r;
+            try {
+                h = new LauncherHarness(tmp.resolve("session")).roFolder(hostDir, "probe");
+                r = h.run(id, List.of(filter), command.apply(h.inside(id, "probe")));
+            } catch (IOException | InterruptedException e) {
+                throw e;
+            } catch (Exception e) {
+                throw new IOException(e);
+            }
             if (r.exitCode() != 0) {
                 throw new IOException("probe failed with " + r.exitCode() + ": " + r.stderr());
             }
@@ -57,8 +67,8 @@ class SeccompCommandsSandboxTest {
                                "comment": "test: no new directories"}]}
                 """);
         SeccompProfile p = SeccompProfile.forPolicy(profile.getFileName().toString(), Tier.NAMESPACE, tmp).orElseThrow();
-        BwrapHarness.Result r = new BwrapHarness().run(List.of(SeccompFilter.create(p, false)),
-                List.of("/bin/sh", "-c", "touch file && echo touched; mkdir d; echo mkdir=$?"), 60);
+        LauncherHarness.Result r = new LauncherHarness(tmp.resolve("session")).run(List.of(SeccompFilter.create(p, false)),
+                List.of("/bin/sh", "-c", "touch file && echo touched; mkdir d; echo mkdir=$?"));
         assertThat(r.stdout()).isEqualTo("touched\nmkdir=1\n");
         assertThat(r.stderr()).contains("Permission denied");
     }
