@@ -303,7 +303,7 @@ public final class LibSeccomp implements AutoCloseable {
 
     private static void check(String what, int rc) throws IOException {
         if (rc < 0) {
-            throw new IOException(what + " failed: " + Memfd.describeErrno(-rc));
+            throw new NativeException(what, -rc);
         }
     }
 

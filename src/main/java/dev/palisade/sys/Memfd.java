@@ -40,7 +40,6 @@ public final class Memfd {
     private static final MethodHandle LSEEK;
     private static final MethodHandle FCNTL_INT;
     private static final MethodHandle CLOSE;
-    private static final MethodHandle STRERROR;
 
     static {
         Linker linker = Linker.nativeLinker();
@@ -63,8 +62,6 @@ public final class Memfd {
                         ValueLayout.JAVA_INT), errno, Linker.Option.firstVariadicArg(2));
         CLOSE = linker.downcallHandle(libc.findOrThrow("close"),
                 FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT), errno);
-        STRERROR = linker.downcallHandle(libc.findOrThrow("strerror"),
-                FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
     }
 
     private Memfd() {
@@ -82,7 +79,7 @@ public final class Memfd {
             MemorySegment st = a.allocate(CAPTURE);
             int fd = memfdCreate(st, a.allocateFrom(name), MFD_CLOEXEC | MFD_ALLOW_SEALING);
             if (fd < 0) {
-                throw new IOException("memfd_create(" + name + ") failed: " + describeErrno(errno(st)));
+                throw new NativeException("memfd_create(" + name + ")", errno(st));
             }
             return fd;
         }
@@ -108,7 +105,7 @@ public final class Memfd {
                     if (e == EINTR) {
                         continue;
                     }
-                    throw new IOException("write(" + fd + ") failed: " + describeErrno(e));
+                    throw new NativeException("write(" + fd + ")", e);
                 }
                 off += n;
             }
@@ -135,7 +132,7 @@ public final class Memfd {
                     if (e == EINTR) {
                         continue;
                     }
-                    throw new IOException("read(" + fd + ") failed: " + describeErrno(e));
+                    throw new NativeException("read(" + fd + ")", e);
                 }
                 if (n == 0) {
                     return out.toByteArray();
@@ -157,7 +154,7 @@ public final class Memfd {
             MemorySegment st = a.allocate(CAPTURE);
             long r = lseek(st, fd, 0L, SEEK_SET);
             if (r < 0) {
-                throw new IOException("lseek(" + fd + ") failed: " + describeErrno(errno(st)));
+                throw new NativeException("lseek(" + fd + ")", errno(st));
             }
         }
     }
@@ -174,7 +171,7 @@ public final class Memfd {
             MemorySegment st = a.allocate(CAPTURE);
             int r = fcntl(st, fd, F_ADD_SEALS, F_SEAL_WRITE | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL);
             if (r < 0) {
-                throw new IOException("fcntl(" + fd + ", F_ADD_SEALS) failed: " + describeErrno(errno(st)));
+                throw new NativeException("fcntl(" + fd + ", F_ADD_SEALS)", errno(st));
             }
         }
     }
@@ -190,16 +187,9 @@ public final class Memfd {
             MemorySegment st = a.allocate(CAPTURE);
             int r = close(st, fd);
             if (r < 0 && errno(st) != EINTR) {
-                throw new IOException("close(" + fd + ") failed: " + describeErrno(errno(st)));
+                throw new NativeException("close(" + fd + ")", errno(st));
             }
         }
-    }
-
-    /** "EINVAL (Invalid argument, 22)"-style text for an errno value, via strerror(3). */
-    static String describeErrno(int errno) {
-        MemorySegment s = strerror(errno);
-        String text = s.equals(MemorySegment.NULL) ? "?" : s.reinterpret(256).getString(0);
-        return text + " (errno " + errno + ")";
     }
 
     private static int errno(MemorySegment st) {
@@ -251,14 +241,6 @@ public final class Memfd {
     private static int close(MemorySegment st, int fd) {
         try {
             return (int) CLOSE.invokeExact(st, fd);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
-    }
-
-    private static MemorySegment strerror(int errno) {
-        try {
-            return (MemorySegment) STRERROR.invokeExact(errno);
         } catch (Throwable t) {
             throw rethrow(t);
         }
