@@ -92,15 +92,7 @@ public record SeccompProfile(String source, SeccompAction defaultAction, List<St
      * @throws SeccompException naming the file and the problem
      */
     public static SeccompProfile load(Path file) throws SeccompException {
-        String text;
-        try {
-            text = Files.readString(file, StandardCharsets.UTF_8);
-        } catch (NoSuchFileException e) {
-            throw new SeccompException("seccomp profile " + file + ": no such file", e);
-        } catch (IOException e) {
-            throw new SeccompException("seccomp profile " + file + ": cannot read: " + e.getMessage(), e);
-        }
-        return parse(file.toString(), text);
+        return parse(file.toString(), new String(readProfileFile(file), StandardCharsets.UTF_8));
     }
 
     /**
@@ -129,6 +121,37 @@ public record SeccompProfile(String source, SeccompAction defaultAction, List<St
         return resource(DEFAULT_RESOURCE, DEFAULT);
     }
 
+    /** The built-in default profile's JSON text. */
+    static byte[] defaultProfileText() throws SeccompException {
+        return resourceText(DEFAULT_RESOURCE);
+    }
+
+    /** The JSON text of Palisade's own no-named-Unix-sockets filter. */
+    static byte[] noUnixSocketsText() throws SeccompException {
+        return resourceText(NO_UNIX_RESOURCE);
+    }
+
+    static byte[] readProfileFile(Path file) throws SeccompException {
+        try {
+            return Files.readAllBytes(file);
+        } catch (NoSuchFileException e) {
+            throw new SeccompException("seccomp profile " + file + ": no such file", e);
+        } catch (IOException e) {
+            throw new SeccompException("seccomp profile " + file + ": cannot read: " + e.getMessage(), e);
+        }
+    }
+
+    private static byte[] resourceText(String name) throws SeccompException {
+        try (InputStream in = SeccompProfile.class.getResourceAsStream(name)) {
+            if (in == null) {
+                throw new SeccompException("seccomp: built-in profile resource " + name + " missing");
+            }
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new SeccompException("seccomp: cannot read built-in profile " + name, e);
+        }
+    }
+
     /** Palisade's own filter denying named Unix sockets, installed unless the policy allows them. */
     static SeccompProfile noUnixSockets() throws SeccompException {
         return resource(NO_UNIX_RESOURCE, "palisade:no-unix-sockets");
@@ -145,13 +168,6 @@ public record SeccompProfile(String source, SeccompAction defaultAction, List<St
     }
 
     private static SeccompProfile readResource(String name, String source) throws SeccompException {
-        try (InputStream in = SeccompProfile.class.getResourceAsStream(name)) {
-            if (in == null) {
-                throw new SeccompException("seccomp: built-in profile resource " + name + " missing");
-            }
-            return parse(source, new String(in.readAllBytes(), StandardCharsets.UTF_8));
-        } catch (IOException e) {
-            throw new SeccompException("seccomp: cannot read built-in profile " + name, e);
-        }
+        return parse(source, new String(resourceText(name), StandardCharsets.UTF_8));
     }
 }
