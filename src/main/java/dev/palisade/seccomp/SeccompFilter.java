@@ -86,7 +86,7 @@ public final class SeccompFilter implements SandboxExtension {
         boolean builtIn = spec.equals(SeccompProfile.DEFAULT);
         Path file = builtIn ? null : baseDir.resolve(spec);
         byte[] text = builtIn ? SeccompProfile.defaultProfileText() : SeccompProfile.readProfileFile(file);
-        String key = ProgramCache.key(text, allowUnixSockets, SeccompProfile.noUnixSocketsText());
+        ProgramCache.Key key = ProgramCache.key(text, allowUnixSockets, SeccompProfile.noUnixSocketsText());
         Optional<List<byte[]>> cached = ProgramCache.read(key);
         if (cached.isPresent()) {
             return Optional.of(new SeccompFilter(cached.get()));

@@ -31,13 +31,18 @@ class SeccompFilterForPolicyTest {
     void cachedProgramsEqualFreshlyCompiledOnesAndACorruptCacheIsIgnored() throws Exception {
         List<byte[]> fresh = SeccompFilter.create(SeccompProfile.defaultProfile(), false).programs();
         List<byte[]> first = SeccompFilter.forPolicy("default", Tier.NAMESPACE, dir, false).orElseThrow().programs();
-        String key = ProgramCache.key(SeccompProfile.defaultProfileText(), false, SeccompProfile.noUnixSocketsText());
-        Path cacheFile = ProgramCache.dir().resolve(key + ".bpf");
+        ProgramCache.Key key = ProgramCache.key(SeccompProfile.defaultProfileText(), false,
+                SeccompProfile.noUnixSocketsText());
+        Path cacheFile = ProgramCache.dir().resolve(key.fileName());
         assertThat(cacheFile).exists();
         List<byte[]> second = SeccompFilter.forPolicy("default", Tier.NAMESPACE, dir, false).orElseThrow().programs();
         assertThat(second).hasSize(2).usingElementComparator(java.util.Arrays::compare).containsExactlyElementsOf(fresh);
         assertThat(first).usingElementComparator(java.util.Arrays::compare).containsExactlyElementsOf(fresh);
-        Files.write(cacheFile, new byte[] {0, 0, 0, 2, 0, 0, 0, 3, 1});
+        byte[] good = Files.readAllBytes(cacheFile);
+        Files.write(cacheFile, java.util.Arrays.copyOf(good, good.length - 3));
+        assertThat(ProgramCache.read(key)).isEmpty();
+        good[20] ^= 1; // inside the stored key: a different profile text must not match
+        Files.write(cacheFile, good);
         assertThat(ProgramCache.read(key)).isEmpty();
         List<byte[]> third = SeccompFilter.forPolicy("default", Tier.NAMESPACE, dir, false).orElseThrow().programs();
         assertThat(third).usingElementComparator(java.util.Arrays::compare).containsExactlyElementsOf(fresh);
