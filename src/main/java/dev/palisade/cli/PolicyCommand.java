@@ -43,6 +43,7 @@ final class PolicyCommand {
             System.out.println("filesystem.protectedPaths: " + p.filesystem().protectedPaths());
             System.out.println("network: " + (p.network().anyEgress() ? "allowed " + p.network().allowedDomains()
                     + ", denied " + p.network().deniedDomains() : "none (no egress)"));
+            System.out.println("limits: " + p.limits());
             return 0;
         }
     }

@@ -3,6 +3,7 @@ package dev.palisade.policy;
 import java.util.List;
 import java.util.Objects;
 
+import dev.palisade.limits.Limits;
 import dev.palisade.sandbox.Tier;
 
 /**
@@ -12,30 +13,43 @@ import dev.palisade.sandbox.Tier;
  * @param mounts the folders, in order (the first is the working directory)
  * @param filesystem the filesystem rules
  * @param network the network rules
+ * @param limits the resource limits
  */
-public record Policy(Tier tier, List<MountEntry> mounts, FilesystemPolicy filesystem, NetworkPolicy network) {
-    /** The policy when none is given: namespace tier, no folders, default rules, no network. */
+public record Policy(Tier tier, List<MountEntry> mounts, FilesystemPolicy filesystem, NetworkPolicy network,
+        Limits limits) {
+    /** The policy when none is given: namespace tier, no folders, default rules, no network, no limits. */
     public static final Policy DEFAULT = new Policy(Tier.NAMESPACE, List.of(), FilesystemPolicy.DEFAULT,
-            NetworkPolicy.NONE);
+            NetworkPolicy.NONE, Limits.NONE);
 
     /** Validates and copies. */
     public Policy {
         Objects.requireNonNull(tier, "tier");
         Objects.requireNonNull(filesystem, "filesystem");
         Objects.requireNonNull(network, "network");
+        Objects.requireNonNull(limits, "limits");
         mounts = List.copyOf(mounts);
+    }
+
+    /** A policy without resource limits. */
+    public Policy(Tier tier, List<MountEntry> mounts, FilesystemPolicy filesystem, NetworkPolicy network) {
+        this(tier, mounts, filesystem, network, Limits.NONE);
+    }
+
+    /** A copy with other limits. */
+    public Policy withLimits(Limits newLimits) {
+        return new Policy(tier, mounts, filesystem, network, newLimits);
     }
 
     /** A copy with another tier. */
     public Policy withTier(Tier newTier) {
-        return new Policy(newTier, mounts, filesystem, network);
+        return new Policy(newTier, mounts, filesystem, network, limits);
     }
 
     /** A copy with more folders after the policy's own. */
     public Policy withMoreMounts(List<MountEntry> more) {
         List<MountEntry> all = new java.util.ArrayList<>(mounts);
         all.addAll(more);
-        return new Policy(tier, all, filesystem, network);
+        return new Policy(tier, all, filesystem, network, limits);
     }
 
     /** A copy with more allowed domains. */
@@ -43,6 +57,6 @@ public record Policy(Tier tier, List<MountEntry> mounts, FilesystemPolicy filesy
         List<String> all = new java.util.ArrayList<>(network.allowedDomains());
         all.addAll(more);
         return new Policy(tier, mounts, filesystem,
-                new NetworkPolicy(all, network.deniedDomains(), network.allowUnixSockets()));
+                new NetworkPolicy(all, network.deniedDomains(), network.allowUnixSockets()), limits);
     }
 }
