@@ -67,6 +67,25 @@ final class CommandLimits implements SandboxExtension {
     @Override
     public void attach(long pid) throws IOException {
         sandboxPid = pid;
+        try {
+            applyKernelLimits(pid);
+        } catch (IOException e) {
+            if (tier != Tier.DIRECT) {
+                throw e;
+            }
+            // Direct tier, weaker limits allowed: the command runs before it can be bounded and
+            // may already have ended; a late limit is best effort there.
+            System.getLogger("palisade").log(System.Logger.Level.DEBUG, "late limit not applied: " + e.getMessage());
+        }
+        if (output != null) {
+            output.start();
+        }
+        if (deadline != null || group != null || nproc) {
+            watcher = Thread.ofVirtual().name("palisade-limits").start(this::watch);
+        }
+    }
+
+    private void applyKernelLimits(long pid) throws IOException {
         if (group != null) {
             group.add(pid);
         }
@@ -83,12 +102,6 @@ final class CommandLimits implements SandboxExtension {
         }
         if (addressSpace) {
             Rlimits.set(p, Rlimits.RLIMIT_AS, limits.memory());
-        }
-        if (output != null) {
-            output.start();
-        }
-        if (deadline != null || group != null || nproc) {
-            watcher = Thread.ofVirtual().name("palisade-limits").start(this::watch);
         }
     }
 
