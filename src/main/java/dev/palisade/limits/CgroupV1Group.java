@@ -17,7 +17,7 @@ import dev.palisade.sandbox.ProcFiles;
  * (Documentation/admin-guide/cgroup-v1/: memory.rst, pids.rst, and the CFS bandwidth controls of
  * sched-bwc.rst). Made before the command runs, removed after its last process is gone.
  */
-final class CgroupV1Group {
+final class CgroupV1Group implements Cgroup {
     /** CFS period: 100 ms, the kernel default. */
     static final long CFS_PERIOD_US = 100_000;
     private static final System.Logger LOG = System.getLogger("palisade");
@@ -85,7 +85,8 @@ final class CgroupV1Group {
      * @param pid the host pid
      * @throws IOException if a write fails
      */
-    void add(long pid) throws IOException {
+    @Override
+    public void add(long pid) throws IOException {
         for (Path d : dirs.values()) {
             write(d.resolve("cgroup.procs"), Long.toString(pid));
         }
@@ -95,7 +96,8 @@ final class CgroupV1Group {
      * The limit that was hit, if any: an OOM kill in the memory group (memory.oom_control's
      * {@code oom_kill}), or a fork refused by the pids group (pids.events' {@code max}).
      */
-    Optional<String> breach() {
+    @Override
+    public Optional<String> breach() {
         Path mem = dirs.get("memory");
         if (mem != null && counter(mem.resolve("memory.oom_control"), "oom_kill") > 0) {
             return Optional.of("memory");
@@ -122,35 +124,37 @@ final class CgroupV1Group {
         return 0;
     }
 
-    /**
-     * Removes the groups (rmdir). A group with tasks cannot be removed (EBUSY), and the last
-     * processes of a killed sandbox take a moment to be reaped, so this retries for up to 2 s.
-     */
-    void remove() {
+    @Override
+    public void remove() {
         for (Path d : dirs.values()) {
-            IOException last = null;
-            for (int i = 0; i < 200; i++) {
-                try {
-                    Files.deleteIfExists(d);
-                    last = null;
-                    break;
-                } catch (IOException e) {
-                    last = e;
-                    try {
-                        Thread.sleep(10);
-                    } catch (InterruptedException ie) {
-                        Thread.currentThread().interrupt();
-                        break;
-                    }
-                }
-            }
-            if (last != null) {
-                LOG.log(System.Logger.Level.WARNING, "cannot remove cgroup " + d + ": " + last);
-            }
+            removeDir(d);
         }
     }
 
-    private static void write(Path file, String value) throws IOException {
+    /**
+     * Removes a cgroup folder (rmdir). A group with tasks cannot be removed (EBUSY), and the last
+     * processes of a killed sandbox take a moment to be reaped, so this retries for up to 2 s.
+     */
+    static void removeDir(Path d) {
+        IOException last = null;
+        for (int i = 0; i < 200; i++) {
+            try {
+                Files.deleteIfExists(d);
+                return;
+            } catch (IOException e) {
+                last = e;
+                try {
+                    Thread.sleep(10);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+        }
+        LOG.log(System.Logger.Level.WARNING, "cannot remove cgroup " + d + ": " + last);
+    }
+
+    static void write(Path file, String value) throws IOException {
         try {
             Files.write(file, value.getBytes(StandardCharsets.US_ASCII), StandardOpenOption.WRITE);
         } catch (NoSuchFileException e) {

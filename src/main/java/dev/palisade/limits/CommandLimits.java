@@ -4,8 +4,11 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 import dev.palisade.sandbox.LaunchPlan;
 import dev.palisade.sandbox.Outcome;
@@ -31,24 +34,36 @@ final class CommandLimits implements SandboxExtension {
 
     private final Limits limits;
     private final Tier tier;
-    private final Map<String, Path> cgroupParents;
-    private final String groupName;
+    private final Groups groups;
     private final boolean nproc;
     private final boolean addressSpace;
     private final Instant deadline;
-    private CgroupV1Group group;
+    private final List<Cgroup> cgroups = new ArrayList<>();
     private OutputCap output;
     private Thread watcher;
     private volatile long sandboxPid = -1;
     private volatile boolean ended;
     private String reason;
 
-    CommandLimits(Limits limits, Tier tier, Map<String, Path> cgroupParents, String groupName, boolean nproc,
-            boolean addressSpace, Instant deadline) {
+    /**
+     * Where the command's cgroups go.
+     *
+     * @param v1 cgroup v1 parent folder per controller
+     * @param v2Base cgroup v2 base folder, or null
+     * @param v2 controllers to use in cgroup v2
+     * @param name the command's group name
+     */
+    record Groups(Map<String, Path> v1, Path v2Base, Set<String> v2, String name) {
+        Groups {
+            v1 = Map.copyOf(v1);
+            v2 = Set.copyOf(v2);
+        }
+    }
+
+    CommandLimits(Limits limits, Tier tier, Groups groups, boolean nproc, boolean addressSpace, Instant deadline) {
         this.limits = limits;
         this.tier = tier;
-        this.cgroupParents = cgroupParents;
-        this.groupName = groupName;
+        this.groups = groups;
         this.nproc = nproc;
         this.addressSpace = addressSpace;
         this.deadline = deadline;
@@ -59,8 +74,11 @@ final class CommandLimits implements SandboxExtension {
         if (limits.maxOutput() > 0) {
             output = OutputCap.redirect(plan, limits.maxOutput(), () -> stop("output"));
         }
-        if (!cgroupParents.isEmpty()) {
-            group = CgroupV1Group.create(cgroupParents, groupName, limits);
+        if (!groups.v1().isEmpty()) {
+            cgroups.add(CgroupV1Group.create(groups.v1(), groups.name(), limits));
+        }
+        if (!groups.v2().isEmpty()) {
+            cgroups.add(CgroupV2Group.create(groups.v2Base(), groups.v2(), groups.name(), limits));
         }
     }
 
@@ -80,14 +98,14 @@ final class CommandLimits implements SandboxExtension {
         if (output != null) {
             output.start();
         }
-        if (deadline != null || group != null || nproc) {
+        if (deadline != null || !cgroups.isEmpty() || nproc) {
             watcher = Thread.ofVirtual().name("palisade-limits").start(this::watch);
         }
     }
 
     private void applyKernelLimits(long pid) throws IOException {
-        if (group != null) {
-            group.add(pid);
+        for (Cgroup g : cgroups) {
+            g.add(pid);
         }
         int p = Math.toIntExact(pid);
         Rlimits.set(p, Rlimits.RLIMIT_CORE, 0);
@@ -128,14 +146,22 @@ final class CommandLimits implements SandboxExtension {
         if (deadline != null && !Instant.now().isBefore(deadline)) {
             return Optional.of("timeout");
         }
-        if (group != null) {
-            Optional<String> b = group.breach();
-            if (b.isPresent()) {
-                return b;
-            }
+        Optional<String> b = cgroupBreach();
+        if (b.isPresent()) {
+            return b;
         }
         if (nproc && TaskCount.of(sandboxPid, limits.pids()) >= limits.pids()) {
             return Optional.of("pids");
+        }
+        return Optional.empty();
+    }
+
+    private Optional<String> cgroupBreach() {
+        for (Cgroup g : cgroups) {
+            Optional<String> b = g.breach();
+            if (b.isPresent()) {
+                return b;
+            }
         }
         return Optional.empty();
     }
@@ -179,9 +205,9 @@ final class CommandLimits implements SandboxExtension {
         }
         String why;
         synchronized (this) {
-            if (reason == null && group != null) {
+            if (reason == null) {
                 // The kernel's OOM killer may have ended the command before the watcher looked.
-                reason = group.breach().orElse(null);
+                reason = cgroupBreach().orElse(null);
             }
             why = reason;
         }
@@ -223,8 +249,8 @@ final class CommandLimits implements SandboxExtension {
         if (output != null) {
             output.close();
         }
-        if (group != null) {
-            group.remove();
+        for (Cgroup g : cgroups) {
+            g.remove();
         }
     }
 }

@@ -5,6 +5,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import dev.palisade.sandbox.SandboxExtension;
@@ -31,17 +32,21 @@ public final class Enforcement {
     private final Limits limits;
     private final Tier tier;
     private final Map<String, Path> cgroupParents;
+    private final Path v2Base;
+    private final Set<String> v2;
     private final boolean nproc;
     private final boolean addressSpace;
     private final List<String> warnings;
     private final Instant opened = Instant.now();
     private final AtomicInteger commands = new AtomicInteger();
 
-    private Enforcement(Limits limits, Tier tier, Map<String, Path> cgroupParents, boolean nproc,
-            boolean addressSpace, List<String> warnings) {
+    private Enforcement(Limits limits, Tier tier, Map<String, Path> cgroupParents, Path v2Base, Set<String> v2,
+            boolean nproc, boolean addressSpace, List<String> warnings) {
         this.limits = limits;
         this.tier = tier;
         this.cgroupParents = Map.copyOf(cgroupParents);
+        this.v2Base = v2Base;
+        this.v2 = Set.copyOf(v2);
         this.nproc = nproc;
         this.addressSpace = addressSpace;
         this.warnings = List.copyOf(warnings);
@@ -57,12 +62,13 @@ public final class Enforcement {
      */
     public static Enforcement plan(Limits limits, Tier tier) throws LimitsException {
         return plan(limits, tier, limits.anyKernelLimit() ? Mechanisms.probe() : new Mechanisms(Map.of(),
-                dev.palisade.sys.Libc.geteuid() == 0, false, List.of()));
+                dev.palisade.sys.Libc.geteuid() == 0, false));
     }
 
     static Enforcement plan(Limits limits, Tier tier, Mechanisms m) throws LimitsException {
         List<String> missing = new ArrayList<>();
         Map<String, Path> parents = new java.util.HashMap<>();
+        Set<String> v2 = new java.util.HashSet<>();
         boolean nproc = false;
         boolean as = false;
         if (tier == Tier.DIRECT && (limits.anyKernelLimit() || limits.anyScratchSize())) {
@@ -70,9 +76,7 @@ public final class Enforcement {
                     + " started, and it has no private scratch mounts (only timeouts and the output cap are exact)");
         }
         if (limits.memory() > 0) {
-            if (m.v1().containsKey("memory")) {
-                parents.put("memory", m.v1().get("memory"));
-            } else {
+            if (!use(m, "memory", parents, v2)) {
                 missing.add("memory: no writable cgroup memory controller ("
                         + (m.root() ? "none mounted" : "needs root, or a cgroup delegated to you") + ")"
                         + (limits.allowWeaker() ? "; falling back to RLIMIT_AS, a per-process address-space"
@@ -81,8 +85,8 @@ public final class Enforcement {
             }
         }
         if (limits.pids() > 0) {
-            if (m.v1().containsKey("pids")) {
-                parents.put("pids", m.v1().get("pids"));
+            if (use(m, "pids", parents, v2)) {
+                nproc = false; // the cgroup is exact and readable; RLIMIT_NPROC would only add a second bound
             } else if (m.nprocBoundsSandbox()) {
                 nproc = true;
             } else {
@@ -91,9 +95,7 @@ public final class Enforcement {
             }
         }
         if (limits.cpus() > 0) {
-            if (m.v1().containsKey("cpu")) {
-                parents.put("cpu", m.v1().get("cpu"));
-            } else {
+            if (!use(m, "cpu", parents, v2)) {
                 missing.add("cpus: no writable cgroup cpu controller (no other mechanism bounds CPU time per second)");
             }
         }
@@ -105,7 +107,22 @@ public final class Enforcement {
         for (String s : missing) {
             warnings.add("weaker limit: " + s);
         }
-        return new Enforcement(limits, tier, parents, nproc, as && limits.allowWeaker(), warnings);
+        return new Enforcement(limits, tier, parents, v2.isEmpty() ? null : m.v2Base(), v2, nproc,
+                as && limits.allowWeaker(), warnings);
+    }
+
+    /** Picks cgroup v2, else v1, for a controller; false when neither is usable. */
+    private static boolean use(Mechanisms m, String controller, Map<String, Path> v1, Set<String> v2) {
+        String which = m.cgroupFor(controller);
+        if (which == null) {
+            return false;
+        }
+        if (which.equals("v2")) {
+            v2.add(controller);
+        } else {
+            v1.put(controller, m.v1().get(controller));
+        }
+        return true;
     }
 
     /** The limits. */
@@ -141,7 +158,8 @@ public final class Enforcement {
             deadline = deadline == null || end.isBefore(deadline) ? end : deadline;
         }
         String name = "palisade-" + sessionId + "-" + ProcessHandle.current().pid() + "-" + commands.incrementAndGet();
-        return new CommandLimits(limits, tier, cgroupParents, name, nproc, addressSpace, deadline);
+        return new CommandLimits(limits, tier, new CommandLimits.Groups(cgroupParents, v2Base, v2, name), nproc,
+                addressSpace, deadline);
     }
 
     /**
@@ -153,20 +171,24 @@ public final class Enforcement {
         Mechanisms m = Mechanisms.probe();
         List<String> out = new ArrayList<>();
         for (String c : Mechanisms.CONTROLLERS) {
-            Path p = m.v1().get(c);
             String what = switch (c) {
                 case "memory" -> "--memory";
                 case "pids" -> "--pids";
                 default -> "--cpus";
             };
-            out.add(p != null ? "ok    " + what + ": cgroup v1 " + c + " groups under " + p
-                    : "weak  " + what + ": no writable cgroup v1 " + c + " controller"
-                            + switch (c) {
-                                case "pids" -> m.nprocBoundsSandbox() ? "; RLIMIT_NPROC per user namespace enforces it"
-                                        : "; RLIMIT_NPROC cannot (" + (m.root() ? "root is exempt" : "kernel < 5.14") + ")";
-                                case "memory" -> "; only RLIMIT_AS with --allow-weaker-limits";
-                                default -> "; not enforceable";
-                            });
+            String via = m.cgroupFor(c);
+            if ("v2".equals(via)) {
+                out.add("ok    " + what + ": cgroup v2 " + c + " controller, groups under " + m.v2Base());
+            } else if ("v1".equals(via)) {
+                out.add("ok    " + what + ": cgroup v1 " + c + " groups under " + m.v1().get(c));
+            } else {
+                out.add("weak  " + what + ": no writable cgroup " + c + " controller" + switch (c) {
+                    case "pids" -> m.nprocBoundsSandbox() ? "; RLIMIT_NPROC (counted per user namespace) enforces it"
+                            : "; RLIMIT_NPROC cannot (" + (m.root() ? "root is exempt" : "kernel < 5.14") + ")";
+                    case "memory" -> "; refused unless --allow-weaker-limits (then RLIMIT_AS per process)";
+                    default -> "; refused unless --allow-weaker-limits";
+                });
+            }
         }
         out.add("ok    --home-size/--tmp-size/--shm-size: sized tmpfs mounts (bwrap --size)");
         out.add("ok    --open-files/--max-file-size: RLIMIT_NOFILE/RLIMIT_FSIZE; core dumps off (RLIMIT_CORE=0)");

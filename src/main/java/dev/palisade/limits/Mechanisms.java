@@ -5,8 +5,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import dev.palisade.sandbox.ProcFiles;
 import dev.palisade.sys.Libc;
@@ -19,24 +21,44 @@ import dev.palisade.sys.Libc;
  * which makes it a per-sandbox task limit for an ordinary user.
  *
  * @param v1 the writable cgroup v1 folder of this process per controller ("memory", "pids", "cpu")
+ * @param v2Base the cgroup v2 folder under which command groups are made, or null
+ * @param v2 the controllers available to groups under {@code v2Base}
  * @param root whether Palisade runs as uid 0
  * @param nprocPerUserns whether the kernel counts RLIMIT_NPROC per user namespace
  * @param notes why a mechanism is missing, for {@code palisade doctor}
  */
-record Mechanisms(Map<String, Path> v1, boolean root, boolean nprocPerUserns, List<String> notes) {
+record Mechanisms(Map<String, Path> v1, Path v2Base, Set<String> v2, boolean root, boolean nprocPerUserns,
+        List<String> notes) {
+    /** The environment variable naming a cgroup v2 folder delegated to Palisade (no processes in it). */
+    static final String DELEGATED = "PALISADE_CGROUP";
     /** The cgroup v1 controllers Palisade uses. */
     static final List<String> CONTROLLERS = List.of("memory", "pids", "cpu");
 
     Mechanisms {
         v1 = Map.copyOf(v1);
+        v2 = Set.copyOf(v2);
         notes = List.copyOf(notes);
+    }
+
+    /** No cgroups: only rlimits (tests and hosts without cgroups). */
+    Mechanisms(Map<String, Path> v1, boolean root, boolean nprocPerUserns) {
+        this(v1, null, Set.of(), root, nprocPerUserns, List.of());
+    }
+
+    /** The mechanism for a controller: "v2", "v1" or null. */
+    String cgroupFor(String controller) {
+        if (v2Base != null && v2.contains(controller)) {
+            return "v2";
+        }
+        return v1.containsKey(controller) ? "v1" : null;
     }
 
     /** Probes the running host. */
     static Mechanisms probe() {
         List<String> notes = new ArrayList<>();
         Map<String, Path> v1 = new HashMap<>();
-        Map<String, Path> mounts = v1Mounts(notes);
+        Path[] v2Mount = new Path[1];
+        Map<String, Path> mounts = v1Mounts(notes, v2Mount);
         Map<String, String> groups = ownGroups(notes);
         for (String c : CONTROLLERS) {
             Path mount = mounts.get(c);
@@ -56,7 +78,40 @@ record Mechanisms(Map<String, Path> v1, boolean root, boolean nprocPerUserns, Li
                 notes.add("cgroup v1 " + c + " group " + dir + " is not writable (needs root or a delegated group)");
             }
         }
-        return new Mechanisms(v1, Libc.geteuid() == 0, kernelAtLeast(5, 14), notes);
+        boolean root = Libc.geteuid() == 0;
+        Path v2Base = null;
+        Set<String> v2 = new HashSet<>();
+        String delegated = System.getenv(DELEGATED);
+        if (delegated != null && !delegated.isBlank()) {
+            Path d = Path.of(delegated);
+            if (Files.isDirectory(d) && Files.isWritable(d)) {
+                v2Base = d;
+                v2.addAll(words(d.resolve("cgroup.controllers")));
+            } else {
+                notes.add(DELEGATED + "=" + delegated + " is not a writable cgroup v2 folder");
+            }
+        } else if (v2Mount[0] != null && root && Files.isWritable(v2Mount[0])) {
+            // Root makes "palisade" under the v2 root, whose controllers it may enable for it.
+            v2Base = v2Mount[0].resolve("palisade");
+            v2.addAll(words(v2Mount[0].resolve("cgroup.controllers")));
+        } else if (v2Mount[0] != null) {
+            notes.add("cgroup v2 at " + v2Mount[0] + ": needs root, or a delegated folder named by " + DELEGATED);
+        }
+        v2.retainAll(CONTROLLERS);
+        if (v2Base != null && v2.isEmpty()) {
+            notes.add("cgroup v2 at " + v2Base.getParent() + " offers none of " + CONTROLLERS
+                    + " (they are bound to cgroup v1 here)");
+        }
+        return new Mechanisms(v1, v2.isEmpty() ? null : v2Base, v2, root, kernelAtLeast(5, 14), notes);
+    }
+
+    private static Set<String> words(Path file) {
+        try {
+            String text = ProcFiles.read(file).trim();
+            return text.isEmpty() ? Set.of() : Set.of(text.split("\\s+"));
+        } catch (IOException e) {
+            return Set.of();
+        }
     }
 
     /**
@@ -69,7 +124,7 @@ record Mechanisms(Map<String, Path> v1, boolean root, boolean nprocPerUserns, Li
     }
 
     /** Mount points of cgroup v1 hierarchies by controller (proc(5): /proc/self/mountinfo). */
-    private static Map<String, Path> v1Mounts(List<String> notes) {
+    private static Map<String, Path> v1Mounts(List<String> notes, Path[] v2Mount) {
         Map<String, Path> out = new HashMap<>();
         try {
             for (String line : ProcFiles.read(Path.of("/proc/self/mountinfo")).split("\n")) {
@@ -79,6 +134,9 @@ record Mechanisms(Map<String, Path> v1, boolean root, boolean nprocPerUserns, Li
                 }
                 String[] pre = line.substring(0, dash).split(" ");
                 String[] post = line.substring(dash + 3).split(" ");
+                if (pre.length >= 5 && post.length >= 1 && post[0].equals("cgroup2") && v2Mount[0] == null) {
+                    v2Mount[0] = Path.of(unescape(pre[4]));
+                }
                 if (pre.length < 5 || post.length < 3 || !post[0].equals("cgroup")) {
                     continue;
                 }

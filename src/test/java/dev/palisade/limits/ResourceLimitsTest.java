@@ -84,6 +84,9 @@ class ResourceLimitsTest {
 
     @Test
     void forkBombIsContainedWhileTheHostStillForksAndTheSessionSurvives() throws Exception {
+        Mechanisms m = Mechanisms.probe();
+        Prerequisites.require(m.cgroupFor("pids") != null || m.nprocBoundsSandbox(),
+                "a writable cgroup pids controller (root) or RLIMIT_NPROC counted per user namespace (Linux 5.14+)");
         Enforcement e = Enforcement.plan(limits(0, 256, Duration.ofSeconds(40), 0, 0), Tier.NAMESPACE);
         try (SandboxSession s = open("sturdy-hopper", e)) {
             AtomicReference<Object> result = new AtomicReference<>();
@@ -125,7 +128,7 @@ class ResourceLimitsTest {
     void memoryLimitStopsTheTreeWithReasonMemory() throws Exception {
         // Ordinary users have no writable memory cgroup here; EnforcementTest covers their refusal.
         Assumptions.assumeTrue(Prerequisites.isRoot(), "memory cgroups need root on this host");
-        Prerequisites.require(Mechanisms.probe().v1().containsKey("memory"), "a writable cgroup v1 memory controller");
+        Prerequisites.require(Mechanisms.probe().cgroupFor("memory") != null, "a writable cgroup memory controller");
         Enforcement e = Enforcement.plan(limits(512L << 20, 0, Duration.ZERO, 0, 0), Tier.NAMESPACE);
         try (SandboxSession s = open("frugal-lovelace", e)) {
             Outcome o = run(s, e, null, "/usr/bin/python3", "-c", "a = bytearray(4 << 30)");
@@ -134,6 +137,33 @@ class ResourceLimitsTest {
             assertThat(lastExit().reason()).isEqualTo("memory");
             assertThat(run(s, e, null, "/usr/bin/python3", "-c", "a = bytearray(64 << 20)").status()).isZero();
         }
+    }
+
+    @Test
+    void cpuQuotaThrottlesABusyLoop() throws Exception {
+        Assumptions.assumeTrue(Prerequisites.isRoot(), "cpu cgroups need root on this host");
+        Prerequisites.require(Mechanisms.probe().cgroupFor("cpu") != null, "a writable cgroup cpu controller");
+        Limits l = new Limits(0, 0, 0.05, Duration.ofSeconds(20), Duration.ZERO, 0, 0, 0, 0, 0, 0, false);
+        Enforcement e = Enforcement.plan(l, Tier.NAMESPACE);
+        Path out = tmp.resolve("times.out");
+        try (SandboxSession s = open("calm-knuth", e)) {
+            int[] stdio = toFile(out);
+            try {
+                // Spins for 3 s of wall clock (bash's SECONDS), then prints its own CPU time (times, not
+                // in a pipeline: that would be a subshell's).
+                assertThat(run(s, e, stdio, "/bin/bash", "-c",
+                        "while (( SECONDS < 3 )); do :; done; times").status()).isZero();
+            } finally {
+                Libc.closeQuietly(stdio[1]);
+            }
+        }
+        String times = Files.readString(out).trim();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+)m([\\d.]+)s").matcher(times);
+        assertThat(m.find()).as(times).isTrue();
+        double cpuSeconds = Integer.parseInt(m.group(1)) * 60 + Double.parseDouble(m.group(2));
+        // At 0.05 CPU, 2-3 s of wall clock buy at most 0.15 s of CPU; unthrottled the loop takes what
+        // the host gives it (about 2.5 s on an idle machine, still ~0.6 s on this 2-core host under load 12).
+        assertThat(cpuSeconds).as(times).isLessThan(0.35);
     }
 
     @Test
