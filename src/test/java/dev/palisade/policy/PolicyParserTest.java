@@ -79,8 +79,8 @@ class PolicyParserTest {
 
     @Test
     void keysOfPartsNotBuiltAreRefusedNotIgnored() {
-        assertThatThrownBy(() -> parser.parse("{\"limits\": {\"memory\": 1}}"))
-                .isInstanceOf(PolicyException.class).hasMessageContaining("limits: not supported yet");
+        assertThatThrownBy(() -> parser.parse("{\"credentials\": {}}"))
+                .isInstanceOf(PolicyException.class).hasMessageContaining("credentials: not supported yet");
         assertThatThrownBy(() -> parser.parse("{\"network\": {\"allowedDomains\": [\"example.com\"]}}"))
                 .isInstanceOf(PolicyException.class).hasMessageContaining("not supported yet");
     }
