@@ -211,6 +211,21 @@ class ResourceLimitsTest {
     }
 
     @Test
+    void sessionTimeoutIsSharedByTheSessionsCommands() throws Exception {
+        Limits l = new Limits(0, 0, 0, Duration.ofSeconds(30), Duration.ofMillis(2500), 0, 0, 0, 0, 0, 0, false);
+        Enforcement e = Enforcement.plan(l, Tier.NAMESPACE);
+        try (SandboxSession s = open("hasty-noether", e)) {
+            assertThat(run(s, e, null, "/bin/sleep", "1").status()).isZero();
+            Instant start = Instant.now();
+            Outcome o = run(s, e, null, "/bin/sleep", "20");
+            assertThat(o.status()).isEqualTo(124);
+            assertThat(o.reason()).isEqualTo("timeout");
+            // What was left of the session's 2.5 s, not the command's own 30 s.
+            assertThat(Duration.between(start, Instant.now())).isLessThan(Duration.ofMillis(2500));
+        }
+    }
+
+    @Test
     void outputCapDeliversExactlyTheCapThenStopsTheCommand() throws Exception {
         long cap = 10L << 20;
         Enforcement e = Enforcement.plan(limits(0, 0, Duration.ofSeconds(40), 0, cap), Tier.NAMESPACE);
