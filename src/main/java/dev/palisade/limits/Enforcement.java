@@ -84,10 +84,9 @@ public final class Enforcement {
                 as = true;
             }
         }
-        if (limits.pids() > 0) {
-            if (use(m, "pids", parents, v2)) {
-                nproc = false; // the cgroup is exact and readable; RLIMIT_NPROC would only add a second bound
-            } else if (m.nprocBoundsSandbox()) {
+        // A pids cgroup is exact and has a readable counter; RLIMIT_NPROC is the fallback.
+        if (limits.pids() > 0 && !use(m, "pids", parents, v2)) {
+            if (m.nprocBoundsSandbox()) {
                 nproc = true;
             } else {
                 missing.add("pids: no writable cgroup pids controller, and RLIMIT_NPROC "
