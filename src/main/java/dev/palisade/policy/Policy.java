@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.Objects;
 
 import dev.palisade.limits.Limits;
+import dev.palisade.net.EgressRules;
 import dev.palisade.sandbox.Tier;
 
 /**
@@ -12,14 +13,14 @@ import dev.palisade.sandbox.Tier;
  * @param tier the isolation tier
  * @param mounts the folders, in order (the first is the working directory)
  * @param filesystem the filesystem rules
- * @param network the network rules
+ * @param network the network rules (no allowed domain: no network at all)
  * @param limits the resource limits
  */
-public record Policy(Tier tier, List<MountEntry> mounts, FilesystemPolicy filesystem, NetworkPolicy network,
+public record Policy(Tier tier, List<MountEntry> mounts, FilesystemPolicy filesystem, EgressRules network,
         Limits limits) {
     /** The policy when none is given: namespace tier, no folders, default rules, no network, no limits. */
     public static final Policy DEFAULT = new Policy(Tier.NAMESPACE, List.of(), FilesystemPolicy.DEFAULT,
-            NetworkPolicy.NONE, Limits.NONE);
+            EgressRules.allowing(List.of()), Limits.NONE);
 
     /** Validates and copies. */
     public Policy {
@@ -31,7 +32,7 @@ public record Policy(Tier tier, List<MountEntry> mounts, FilesystemPolicy filesy
     }
 
     /** A policy without resource limits. */
-    public Policy(Tier tier, List<MountEntry> mounts, FilesystemPolicy filesystem, NetworkPolicy network) {
+    public Policy(Tier tier, List<MountEntry> mounts, FilesystemPolicy filesystem, EgressRules network) {
         this(tier, mounts, filesystem, network, Limits.NONE);
     }
 
@@ -54,9 +55,6 @@ public record Policy(Tier tier, List<MountEntry> mounts, FilesystemPolicy filesy
 
     /** A copy with more allowed domains. */
     public Policy withMoreAllowedDomains(List<String> more) {
-        List<String> all = new java.util.ArrayList<>(network.allowedDomains());
-        all.addAll(more);
-        return new Policy(tier, mounts, filesystem,
-                new NetworkPolicy(all, network.deniedDomains(), network.allowUnixSockets()), limits);
+        return new Policy(tier, mounts, filesystem, network.withAllowedDomains(more), limits);
     }
 }

@@ -22,6 +22,9 @@ final class BwrapArgs {
     /** System folders shared read-only (or recreated as the same symlink) when they exist. */
     private static final List<String> SYSTEM = List.of("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/opt");
 
+    /** The last options: the root becomes read-only once everything is mounted on it. */
+    static final List<String> FINISH = List.of("--remount-ro", "/");
+
     private BwrapArgs() {
     }
 
@@ -34,7 +37,8 @@ final class BwrapArgs {
      * @param hostHome a host folder to bind as the session home (kept across commands of one
      *     session), or null for a private tmpfs that ends with the command
      * @param sizes sizes of the private tmpfs mounts
-     * @return the options, without {@code --chdir}
+     * @return the options, without {@code --chdir} and without the final {@code --remount-ro /},
+     *     which must come after every extension's mounts (see {@link #FINISH})
      * @throws IOException if the synthetic /etc files cannot be written
      */
     static List<String> build(PathTranslator translator, Path runtimeDir, FolderMasks masks, Path hostHome,
@@ -70,7 +74,6 @@ final class BwrapArgs {
             add(a, m.access() == Access.RW ? "--bind" : "--ro-bind", m.hostPath().toString(), translator.sandboxRoot(m));
         }
         a.addAll(masks.bwrapArgs());
-        add(a, "--remount-ro", "/");
         return a;
     }
 

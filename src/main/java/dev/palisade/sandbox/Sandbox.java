@@ -51,6 +51,7 @@ public final class Sandbox {
             List<String> argv = new ArrayList<>();
             argv.add(Bwrap.find());
             argv.addAll(BwrapArgs.build(translator, runtime, masks, null, spec.tmpfs()));
+            argv.addAll(BwrapArgs.FINISH);
             argv.add("--chdir");
             argv.add(spec.mounts().isEmpty() ? translator.sessionHome() : translator.sandboxRoot(spec.mounts().getFirst()));
             argv.add("--");

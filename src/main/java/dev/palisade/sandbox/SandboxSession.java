@@ -244,6 +244,7 @@ public final class SandboxSession implements AutoCloseable {
         argv.addAll(baseArgs);
         argv.addAll(List.of("--chdir", cwd));
         argv.addAll(plan.bwrapArgs());
+        argv.addAll(BwrapArgs.FINISH);
         argv.addAll(List.of("--info-fd", Integer.toString(infoChild), "--block-fd", Integer.toString(blockChild), "--"));
         argv.addAll(exec.argv());
         RunningCommand rc;
