@@ -86,7 +86,8 @@ public final class Enforcement {
         }
         // A pids cgroup is exact and has a readable counter; RLIMIT_NPROC is the fallback.
         if (limits.pids() > 0 && !use(m, "pids", parents, v2)) {
-            if (m.nprocBoundsSandbox()) {
+            // Without a user namespace (direct tier) RLIMIT_NPROC would count all the user's processes.
+            if (m.nprocBoundsSandbox() && tier != Tier.DIRECT) {
                 nproc = true;
             } else {
                 missing.add("pids: no writable cgroup pids controller, and RLIMIT_NPROC "
