@@ -66,6 +66,11 @@ final class DoctorCommand implements Callable<Integer> {
         }
         report(true, "running as " + (isRoot() ? "root (sandboxes still get a user namespace and no capabilities)"
                 : "uid " + System.getProperty("user.name")), "");
+        // Limits: "weak" lines are not problems (the host works), but say which limits need
+        // --allow-weaker-limits here.
+        for (String line : dev.palisade.limits.Enforcement.describeHost()) {
+            System.out.println(line);
+        }
         System.out.println(problems == 0 ? "doctor: all checks passed" : "doctor: " + problems + " problem(s) found");
         return problems == 0 ? 0 : 1;
     }

@@ -48,6 +48,7 @@ final class PolicyCommand {
             System.out.println("network.allowPrivateAddresses: " + n.allowPrivateAddresses());
             System.out.println("network.allowUnixSockets: " + n.allowUnixSockets());
             System.out.println("network.maxConnections: " + n.maxConnections() + ", network.maxBytes: " + n.maxBytes());
+            System.out.println("limits: " + p.limits());
             return 0;
         }
     }

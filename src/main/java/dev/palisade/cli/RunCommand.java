@@ -2,6 +2,7 @@ package dev.palisade.cli;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -10,6 +11,10 @@ import java.util.concurrent.Callable;
 
 import dev.palisade.api.EventSink;
 import dev.palisade.api.JsonLinesSink;
+import dev.palisade.limits.Enforcement;
+import dev.palisade.limits.Limits;
+import dev.palisade.limits.LimitsException;
+import dev.palisade.limits.Quantities;
 import dev.palisade.paths.Mount;
 import dev.palisade.paths.MountValidator;
 import dev.palisade.paths.PathRefusedException;
@@ -64,6 +69,42 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--allow-sensitive-mount", description = "Allow mounting folders that are normally refused (/, /etc, ~, ~/.ssh, ...).")
     boolean allowSensitive;
 
+    @Option(names = "--memory", paramLabel = "SIZE", description = "Memory of the command's process tree, tmpfs scratch included (512M, 2G).")
+    String memory;
+
+    @Option(names = "--pids", paramLabel = "N", description = "Processes and threads of the command's process tree.")
+    int pids;
+
+    @Option(names = "--cpus", paramLabel = "N", description = "CPU quota in CPUs (0.5, 2).")
+    double cpus;
+
+    @Option(names = "--timeout", paramLabel = "DURATION", description = "Wall-clock limit of the command (30s, 5m); exit status 124 when reached.")
+    String timeout;
+
+    @Option(names = "--session-timeout", paramLabel = "DURATION", description = "Wall-clock limit of the session.")
+    String sessionTimeout;
+
+    @Option(names = "--home-size", paramLabel = "SIZE", description = "Size of the session home tmpfs.")
+    String homeSize;
+
+    @Option(names = "--tmp-size", paramLabel = "SIZE", description = "Size of each of the /tmp and /var/tmp tmpfs mounts.")
+    String tmpSize;
+
+    @Option(names = "--shm-size", paramLabel = "SIZE", description = "Size of the /dev/shm tmpfs.")
+    String shmSize;
+
+    @Option(names = "--max-output", paramLabel = "SIZE", description = "Bytes of stdout and stderr together; the command is stopped beyond it.")
+    String maxOutput;
+
+    @Option(names = "--open-files", paramLabel = "N", description = "Open descriptors per process (RLIMIT_NOFILE).")
+    int openFiles;
+
+    @Option(names = "--max-file-size", paramLabel = "SIZE", description = "Largest file a process may write (RLIMIT_FSIZE).")
+    String maxFileSize;
+
+    @Option(names = "--allow-weaker-limits", description = "Run even when a limit can only be enforced weakly, or not at all, on this host.")
+    boolean allowWeakerLimits;
+
     @Option(names = "--dry-run", description = "Print the bwrap command line (one argument a line) instead of running it.")
     boolean dryRun;
 
@@ -82,6 +123,18 @@ final class RunCommand implements Callable<Integer> {
             }
         } catch (PolicyException | IllegalArgumentException e) {
             return Fail.with(e.getMessage());
+        }
+        Enforcement limits;
+        try {
+            Limits flags = new Limits(size(memory), pids, cpus, duration(timeout), duration(sessionTimeout),
+                    size(homeSize), size(tmpSize), size(shmSize), size(maxOutput), openFiles, size(maxFileSize),
+                    allowWeakerLimits);
+            limits = Enforcement.plan(policy.limits().overriddenBy(flags), policy.tier());
+        } catch (IllegalArgumentException | LimitsException e) {
+            return Fail.with(e.getMessage());
+        }
+        for (String w : limits.warnings()) {
+            System.err.println("palisade: WARNING: " + w);
         }
         List<PortPublish> publishes = new ArrayList<>();
         try {
@@ -132,7 +185,7 @@ final class RunCommand implements Callable<Integer> {
         if (dryRun) {
             try {
                 RunRequest req = new RunRequest(id, policy.tier(), validated, policy.filesystem(), command, extraEnv,
-                        List.of(), home, EventSink.NONE);
+                        List.of(), home, EventSink.NONE, limits.tmpfs());
                 Sandbox.dryRun(req).forEach(System.out::println);
                 return 0;
             } catch (SandboxException | IllegalArgumentException e) {
@@ -143,13 +196,14 @@ final class RunCommand implements Callable<Integer> {
         try (JsonLinesSink sink = events == null ? null : JsonLinesSink.open(events)) {
             EventSink target = sink == null ? EventSink.NONE : sink;
             List<SandboxExtension> extensions = new ArrayList<>();
+            extensions.add(limits.forCommand(id));
             EgressRules net = policy.network();
             if (!net.allowedDomains().isEmpty() || !net.allowUnixSockets().isEmpty() || !publishes.isEmpty()) {
                 netDir = RuntimeDirs.privateDir(RuntimeDirs.base().resolve("net-" + id));
                 extensions.add(new NetworkBridge(id, net, Resolver.SYSTEM, target, null, netDir, publishes));
             }
             RunRequest req = new RunRequest(id, policy.tier(), validated, policy.filesystem(), command, extraEnv,
-                    extensions, home, target);
+                    extensions, home, target, limits.tmpfs());
             Outcome o = Sandbox.run(req, true);
             if (!o.message().isEmpty()) {
                 System.err.println("palisade: " + o.message());
@@ -164,5 +218,13 @@ final class RunCommand implements Callable<Integer> {
                 RuntimeDirs.deleteTree(netDir);
             }
         }
+    }
+
+    private static long size(String text) {
+        return text == null ? 0 : Quantities.bytes(text);
+    }
+
+    private static Duration duration(String text) {
+        return text == null ? Duration.ZERO : Quantities.duration(text);
     }
 }

@@ -3,6 +3,7 @@ package dev.palisade.policy;
 import java.util.List;
 import java.util.Objects;
 
+import dev.palisade.limits.Limits;
 import dev.palisade.net.EgressRules;
 import dev.palisade.sandbox.Tier;
 
@@ -13,34 +14,47 @@ import dev.palisade.sandbox.Tier;
  * @param mounts the folders, in order (the first is the working directory)
  * @param filesystem the filesystem rules
  * @param network the network rules (no allowed domain: no network at all)
+ * @param limits the resource limits
  */
-public record Policy(Tier tier, List<MountEntry> mounts, FilesystemPolicy filesystem, EgressRules network) {
-    /** The policy when none is given: namespace tier, no folders, default rules, no network. */
+public record Policy(Tier tier, List<MountEntry> mounts, FilesystemPolicy filesystem, EgressRules network,
+        Limits limits) {
+    /** The policy when none is given: namespace tier, no folders, default rules, no network, no limits. */
     public static final Policy DEFAULT = new Policy(Tier.NAMESPACE, List.of(), FilesystemPolicy.DEFAULT,
-            EgressRules.allowing(List.of()));
+            EgressRules.allowing(List.of()), Limits.NONE);
 
     /** Validates and copies. */
     public Policy {
         Objects.requireNonNull(tier, "tier");
         Objects.requireNonNull(filesystem, "filesystem");
         Objects.requireNonNull(network, "network");
+        Objects.requireNonNull(limits, "limits");
         mounts = List.copyOf(mounts);
+    }
+
+    /** A policy without resource limits. */
+    public Policy(Tier tier, List<MountEntry> mounts, FilesystemPolicy filesystem, EgressRules network) {
+        this(tier, mounts, filesystem, network, Limits.NONE);
+    }
+
+    /** A copy with other limits. */
+    public Policy withLimits(Limits newLimits) {
+        return new Policy(tier, mounts, filesystem, network, newLimits);
     }
 
     /** A copy with another tier. */
     public Policy withTier(Tier newTier) {
-        return new Policy(newTier, mounts, filesystem, network);
+        return new Policy(newTier, mounts, filesystem, network, limits);
     }
 
     /** A copy with more folders after the policy's own. */
     public Policy withMoreMounts(List<MountEntry> more) {
         List<MountEntry> all = new java.util.ArrayList<>(mounts);
         all.addAll(more);
-        return new Policy(tier, all, filesystem, network);
+        return new Policy(tier, all, filesystem, network, limits);
     }
 
     /** A copy with more allowed domains. */
     public Policy withMoreAllowedDomains(List<String> more) {
-        return new Policy(tier, mounts, filesystem, network.withAllowedDomains(more));
+        return new Policy(tier, mounts, filesystem, network.withAllowedDomains(more), limits);
     }
 }

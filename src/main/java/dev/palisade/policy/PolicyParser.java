@@ -9,6 +9,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
+import dev.palisade.limits.Limits;
+import dev.palisade.limits.LimitsParser;
 import dev.palisade.net.EgressRules;
 import dev.palisade.paths.Access;
 import dev.palisade.sandbox.Tier;
@@ -39,7 +41,6 @@ public final class PolicyParser {
             "blockedFileTypes", "the file guard",
             "credentials", "the credential broker",
             "seccomp", "the seccomp layer",
-            "limits", "resource limits",
             "filesystem.keepHistory", "the file guard",
             "network.allowLocalBinding", "binding listeners reachable from the host (use --publish)",
             "network.httpProxyPort", "fixed proxy ports (the bridge chooses them)",
@@ -109,7 +110,13 @@ public final class PolicyParser {
         List<MountEntry> mounts = mounts(root.get("mounts"));
         FilesystemPolicy fs = filesystem(root.get("filesystem"));
         EgressRules net = network(root.get("network"));
-        return new Policy(tier, mounts, fs, net);
+        Limits limits;
+        try {
+            limits = LimitsParser.parse(root.get("limits"));
+        } catch (IllegalArgumentException e) {
+            throw new PolicyException(e.getMessage());
+        }
+        return new Policy(tier, mounts, fs, net, limits);
     }
 
     private static List<MountEntry> mounts(JsonNode node) throws PolicyException {

@@ -36,12 +36,13 @@ final class BwrapArgs {
      * @param masks the planned folder masks
      * @param hostHome a host folder to bind as the session home (kept across commands of one
      *     session), or null for a private tmpfs that ends with the command
+     * @param sizes sizes of the private tmpfs mounts
      * @return the options, without {@code --chdir} and without the final {@code --remount-ro /},
      *     which must come after every extension's mounts (see {@link #FINISH})
      * @throws IOException if the synthetic /etc files cannot be written
      */
-    static List<String> build(PathTranslator translator, Path runtimeDir, FolderMasks masks, Path hostHome)
-            throws IOException {
+    static List<String> build(PathTranslator translator, Path runtimeDir, FolderMasks masks, Path hostHome,
+            TmpfsSizes sizes) throws IOException {
         List<String> a = new ArrayList<>();
         add(a, "--unshare-user", "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts",
                 "--unshare-cgroup-try");
@@ -58,10 +59,13 @@ final class BwrapArgs {
         }
         EtcView.addTo(a, runtimeDir, dev.palisade.sys.Libc.geteuid(), dev.palisade.sys.Libc.getegid(),
                 translator.sessionHome(), HOSTNAME);
-        add(a, "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/dev/shm", "--tmpfs", "/tmp", "--tmpfs", "/var/tmp");
+        add(a, "--proc", "/proc", "--dev", "/dev");
+        tmpfs(a, sizes.shm(), "/dev/shm");
+        tmpfs(a, sizes.tmp(), "/tmp");
+        tmpfs(a, sizes.tmp(), "/var/tmp");
         String home = translator.sessionHome();
         if (hostHome == null) {
-            add(a, "--tmpfs", home);
+            tmpfs(a, sizes.home(), home);
         } else {
             add(a, "--bind", hostHome.toString(), home);
         }
@@ -71,6 +75,14 @@ final class BwrapArgs {
         }
         a.addAll(masks.bwrapArgs());
         return a;
+    }
+
+    /** A private tmpfs; bwrap's {@code --size} applies to the next {@code --tmpfs} only (bwrap 0.5+). */
+    private static void tmpfs(List<String> args, long size, String dest) {
+        if (size > 0) {
+            add(args, "--size", Long.toString(size));
+        }
+        add(args, "--tmpfs", dest);
     }
 
     private static void add(List<String> args, String... more) {

@@ -59,7 +59,7 @@ public final class SandboxSession implements AutoCloseable {
             if (spec.persistentHome()) {
                 hostHome = RuntimeDirs.privateDir(runtime.resolve("home"));
             }
-            this.baseArgs = BwrapArgs.build(translator, runtime, masks, hostHome);
+            this.baseArgs = BwrapArgs.build(translator, runtime, masks, hostHome, spec.tmpfs());
         } else {
             this.masks = null;
             this.baseArgs = List.of();
@@ -162,7 +162,7 @@ public final class SandboxSession implements AutoCloseable {
      */
     public Outcome run(Exec exec) throws SandboxException {
         Instant started = Instant.now();
-        LaunchPlan plan = new LaunchPlan(spec.tier());
+        LaunchPlan plan = new LaunchPlan(spec.tier(), exec.stdio());
         List<SandboxExtension> prepared = new ArrayList<>();
         String cwd = exec.cwd() != null ? exec.cwd() : defaultCwd();
         try {
@@ -184,6 +184,9 @@ public final class SandboxSession implements AutoCloseable {
                 case DIRECT -> runDirect(exec, plan, cwd, prepared);
                 case VM -> throw new SandboxException("the vm tier is not built yet; use --tier namespace");
             };
+            for (SandboxExtension ext : prepared) {
+                o = ext.ended(o);
+            }
             emitExit(exec, o, started);
             return o;
         } catch (IOException e) {
@@ -247,7 +250,7 @@ public final class SandboxSession implements AutoCloseable {
         RunningCommand rc;
         try {
             rc = RunningCommand.start("palisade-" + spec.id(), bwrap, argv, sandboxEnv(exec, plan), null,
-                    exec.stdio(), fds, false);
+                    plan.spawnStdio(), fds, false);
         } finally {
             Libc.closeQuietly(info[1]);
             Libc.closeQuietly(block[0]);
@@ -311,7 +314,7 @@ public final class SandboxSession implements AutoCloseable {
         String path = cmd.contains("/") ? cmd
                 : Executables.find(cmd, env.getOrDefault("PATH", CommandResolver.SANDBOX_PATH)).map(Path::toString).orElse(cmd);
         RunningCommand rc = RunningCommand.start("palisade-" + spec.id(), path, exec.argv(), envList(env), hostCwd,
-                exec.stdio(), plan.passedFds(), true);
+                plan.spawnStdio(), plan.passedFds(), true);
         rc.signalTarget(rc.pid());
         if (exec.forwardSignals()) {
             Signals.install(rc::signal);

@@ -17,15 +17,22 @@ import dev.palisade.policy.FilesystemPolicy;
  * @param userHome the user's home folder, for {@code ~} in rules
  * @param persistentHome true to keep the session home across the session's commands (a private
  *     host folder, removed when the session closes); false for a tmpfs that ends with each command
+ * @param tmpfs sizes of the home, /tmp, /var/tmp and /dev/shm tmpfs mounts (a home size needs a
+ *     tmpfs home, so it cannot be combined with {@code persistentHome})
  */
 public record SessionSpec(String id, Tier tier, List<Mount> mounts, FilesystemPolicy filesystem, Path userHome,
-        boolean persistentHome) {
+        boolean persistentHome, TmpfsSizes tmpfs) {
     /** Validates and copies. */
     public SessionSpec {
         SessionIds.validate(id);
         Objects.requireNonNull(tier, "tier");
         Objects.requireNonNull(filesystem, "filesystem");
         Objects.requireNonNull(userHome, "userHome");
+        Objects.requireNonNull(tmpfs, "tmpfs");
+        if (persistentHome && tmpfs.home() > 0) {
+            throw new IllegalArgumentException("a home size needs a tmpfs home; a persistent home is a host folder"
+                    + " that no tmpfs size can bound");
+        }
         mounts = List.copyOf(mounts);
         java.util.Set<String> names = new java.util.HashSet<>();
         for (Mount m : mounts) {
@@ -34,5 +41,11 @@ public record SessionSpec(String id, Tier tier, List<Mount> mounts, FilesystemPo
                         + "' inside the sandbox; give one of them another name");
             }
         }
+    }
+
+    /** A session with the kernel's default tmpfs sizes. */
+    public SessionSpec(String id, Tier tier, List<Mount> mounts, FilesystemPolicy filesystem, Path userHome,
+            boolean persistentHome) {
+        this(id, tier, mounts, filesystem, userHome, persistentHome, TmpfsSizes.DEFAULT);
     }
 }

@@ -79,8 +79,8 @@ class PolicyParserTest {
 
     @Test
     void keysOfPartsNotBuiltAreRefusedNotIgnored() {
-        assertThatThrownBy(() -> parser.parse("{\"limits\": {\"memory\": 1}}"))
-                .isInstanceOf(PolicyException.class).hasMessageContaining("limits: not supported yet");
+        assertThatThrownBy(() -> parser.parse("{\"credentials\": {}}"))
+                .isInstanceOf(PolicyException.class).hasMessageContaining("credentials: not supported yet");
         assertThatThrownBy(() -> parser.parse("{\"network\": {\"allowLocalBinding\": true}}"))
                 .isInstanceOf(PolicyException.class).hasMessageContaining("network.allowLocalBinding: not supported yet");
     }
