@@ -41,6 +41,7 @@ final class PolicyCommand {
             System.out.println("filesystem.denyWrite: " + p.filesystem().denyWrite());
             System.out.println("filesystem.allowWrite: " + p.filesystem().allowWrite());
             System.out.println("filesystem.protectedPaths: " + p.filesystem().protectedPaths());
+            System.out.println("seccomp: " + p.seccomp());
             var n = p.network();
             System.out.println("network.allowedDomains: " + (n.allowedDomains().isEmpty() ? "(none: no network at all)"
                     : n.allowedDomains()));

@@ -28,6 +28,8 @@ import dev.palisade.policy.PolicyException;
 import dev.palisade.policy.PolicyParser;
 import dev.palisade.sandbox.Outcome;
 import dev.palisade.sandbox.RunRequest;
+import dev.palisade.seccomp.SeccompException;
+import dev.palisade.seccomp.SeccompFilter;
 import dev.palisade.sandbox.RuntimeDirs;
 import dev.palisade.sandbox.SandboxExtension;
 import dev.palisade.sandbox.Sandbox;
@@ -197,6 +199,10 @@ final class RunCommand implements Callable<Integer> {
             EventSink target = sink == null ? EventSink.NONE : sink;
             List<SandboxExtension> extensions = new ArrayList<>();
             extensions.add(limits.forCommand(id));
+            Path policyDir = policyFile != null && policyFile.toAbsolutePath().getParent() != null
+                    ? policyFile.toAbsolutePath().getParent() : Path.of("").toAbsolutePath();
+            SeccompFilter.forPolicy(policy.seccomp(), policy.tier(), policyDir,
+                    !policy.network().allowUnixSockets().isEmpty()).ifPresent(extensions::add);
             EgressRules net = policy.network();
             if (!net.allowedDomains().isEmpty() || !net.allowUnixSockets().isEmpty() || !publishes.isEmpty()) {
                 netDir = RuntimeDirs.privateDir(RuntimeDirs.base().resolve("net-" + id));
@@ -211,7 +217,7 @@ final class RunCommand implements Callable<Integer> {
             return o.status();
         } catch (IOException e) {
             return Fail.with("--events: cannot open " + events + ": " + e.getMessage());
-        } catch (SandboxException | IllegalArgumentException e) {
+        } catch (SandboxException | SeccompException | IllegalArgumentException e) {
             return Fail.with(e.getMessage());
         } finally {
             if (netDir != null) {

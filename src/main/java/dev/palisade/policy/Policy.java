@@ -15,12 +15,13 @@ import dev.palisade.sandbox.Tier;
  * @param filesystem the filesystem rules
  * @param network the network rules (no allowed domain: no network at all)
  * @param limits the resource limits
+ * @param seccomp the seccomp profile: "default", "none" (direct tier only) or a profile file
  */
 public record Policy(Tier tier, List<MountEntry> mounts, FilesystemPolicy filesystem, EgressRules network,
-        Limits limits) {
+        Limits limits, String seccomp) {
     /** The policy when none is given: namespace tier, no folders, default rules, no network, no limits. */
     public static final Policy DEFAULT = new Policy(Tier.NAMESPACE, List.of(), FilesystemPolicy.DEFAULT,
-            EgressRules.allowing(List.of()), Limits.NONE);
+            EgressRules.allowing(List.of()), Limits.NONE, "default");
 
     /** Validates and copies. */
     public Policy {
@@ -28,33 +29,39 @@ public record Policy(Tier tier, List<MountEntry> mounts, FilesystemPolicy filesy
         Objects.requireNonNull(filesystem, "filesystem");
         Objects.requireNonNull(network, "network");
         Objects.requireNonNull(limits, "limits");
+        Objects.requireNonNull(seccomp, "seccomp");
         mounts = List.copyOf(mounts);
     }
 
     /** A policy without resource limits. */
     public Policy(Tier tier, List<MountEntry> mounts, FilesystemPolicy filesystem, EgressRules network) {
-        this(tier, mounts, filesystem, network, Limits.NONE);
+        this(tier, mounts, filesystem, network, Limits.NONE, "default");
+    }
+
+    /** A policy with the default seccomp profile. */
+    public Policy(Tier tier, List<MountEntry> mounts, FilesystemPolicy filesystem, EgressRules network, Limits limits) {
+        this(tier, mounts, filesystem, network, limits, "default");
     }
 
     /** A copy with other limits. */
     public Policy withLimits(Limits newLimits) {
-        return new Policy(tier, mounts, filesystem, network, newLimits);
+        return new Policy(tier, mounts, filesystem, network, newLimits, seccomp);
     }
 
     /** A copy with another tier. */
     public Policy withTier(Tier newTier) {
-        return new Policy(newTier, mounts, filesystem, network, limits);
+        return new Policy(newTier, mounts, filesystem, network, limits, seccomp);
     }
 
     /** A copy with more folders after the policy's own. */
     public Policy withMoreMounts(List<MountEntry> more) {
         List<MountEntry> all = new java.util.ArrayList<>(mounts);
         all.addAll(more);
-        return new Policy(tier, all, filesystem, network, limits);
+        return new Policy(tier, all, filesystem, network, limits, seccomp);
     }
 
     /** A copy with more allowed domains. */
     public Policy withMoreAllowedDomains(List<String> more) {
-        return new Policy(tier, mounts, filesystem, network.withAllowedDomains(more), limits);
+        return new Policy(tier, mounts, filesystem, network.withAllowedDomains(more), limits, seccomp);
     }
 }

@@ -40,7 +40,6 @@ public final class PolicyParser {
     private static final Map<String, String> NOT_YET = Map.of(
             "blockedFileTypes", "the file guard",
             "credentials", "the credential broker",
-            "seccomp", "the seccomp layer",
             "filesystem.keepHistory", "the file guard",
             "network.allowLocalBinding", "binding listeners reachable from the host (use --publish)",
             "network.httpProxyPort", "fixed proxy ports (the bridge chooses them)",
@@ -116,7 +115,11 @@ public final class PolicyParser {
         } catch (IllegalArgumentException e) {
             throw new PolicyException(e.getMessage());
         }
-        return new Policy(tier, mounts, fs, net, limits);
+        String seccomp = root.has("seccomp") ? string(root.get("seccomp"), "seccomp") : "default";
+        if (seccomp.isBlank()) {
+            throw new PolicyException("seccomp: expected \"default\", \"none\" or a profile file");
+        }
+        return new Policy(tier, mounts, fs, net, limits, seccomp);
     }
 
     private static List<MountEntry> mounts(JsonNode node) throws PolicyException {

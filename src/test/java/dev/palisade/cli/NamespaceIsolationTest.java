@@ -173,6 +173,13 @@ class NamespaceIsolationTest {
     }
 
     @Test
+    void theDefaultSeccompProfileAppliesToEveryRun() throws Exception {
+        Cli.Result r = sh("grep Seccomp: /proc/self/status; unshare -U true && echo NESTED-USERNS; echo end",
+                "--mount", rw + ":rw");
+        assertThat(r.stdout()).contains("Seccomp:\t2").doesNotContain("NESTED-USERNS").contains("end");
+    }
+
+    @Test
     void noNetworkAtAll() throws Exception {
         Cli.Result r = sh("cat /proc/net/dev | tail -n +3 | cut -d: -f1 | tr -d ' '; "
                 + "(echo > /dev/tcp/127.0.0.1/22) 2>/dev/null && echo CONNECTED; echo end", "--mount", rw + ":rw");
