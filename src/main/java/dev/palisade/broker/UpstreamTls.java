@@ -80,7 +80,8 @@ final class UpstreamTls {
         if (!Files.isRegularFile(file)) {
             throw new BrokerStartupException("CA file " + file + " does not exist or is not a regular file");
         }
-        try (InputStream in = Files.newInputStream(file)) {
+        // Parsed from memory: the JDK's PEM reader reads its stream one byte at a time.
+        try (InputStream in = new java.io.ByteArrayInputStream(Files.readAllBytes(file))) {
             Collection<? extends Certificate> certs = CertificateFactory.getInstance("X.509").generateCertificates(in);
             List<X509Certificate> out = certs.stream().map(X509Certificate.class::cast).toList();
             if (out.isEmpty()) {
