@@ -22,8 +22,12 @@ public record BrokerConfig(String sessionId, List<CredentialSpec> credentials, P
         Path systemBundle, Duration caLifetime, String sandboxDir) {
     /** The Debian/Ubuntu system CA bundle. */
     public static final Path SYSTEM_BUNDLE = Path.of("/etc/ssl/certs/ca-certificates.crt");
-    /** Default directory of the trust files inside the sandbox. */
-    public static final String SANDBOX_DIR = "/run/palisade/broker";
+    /**
+     * Default directory of the trust files inside the sandbox. Under /tmp because the launcher
+     * adds extensions' mounts after remounting the root read-only, so the mount point must lie
+     * in a writable tmpfs.
+     */
+    public static final String SANDBOX_DIR = "/tmp/.palisade-broker";
 
     /** Validates and copies. */
     public BrokerConfig {

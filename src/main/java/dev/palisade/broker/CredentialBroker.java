@@ -193,7 +193,10 @@ public final class CredentialBroker implements TunnelInterceptor, SandboxExtensi
         environment(dir).forEach(plan::setEnv);
         if (!direct) {
             plan.addBwrapArgs("--ro-bind", trust.dir().toString(), config.sandboxDir());
-            plan.addBwrapArgs("--ro-bind", trust.bundle().toString(), BrokerConfig.SYSTEM_BUNDLE.toString());
+            if (Files.isRegularFile(BrokerConfig.SYSTEM_BUNDLE)) {
+                // Programs that ignore the variables read the system bundle: show them ours there.
+                plan.addBwrapArgs("--ro-bind", trust.bundle().toString(), BrokerConfig.SYSTEM_BUNDLE.toString());
+            }
         }
     }
 

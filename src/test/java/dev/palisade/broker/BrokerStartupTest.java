@@ -143,8 +143,8 @@ class BrokerStartupTest {
             Map<String, String> env = b.environment(BrokerConfig.SANDBOX_DIR);
             assertThat(env.get("GH_TOKEN")).startsWith("palisade-placeholder-").hasSize(21 + 32);
             assertThat(env.values()).noneMatch(v -> v.contains("ghp_realsecret"));
-            assertThat(env).containsEntry("SSL_CERT_FILE", "/run/palisade/broker/ca-bundle.pem")
-                    .containsEntry("NODE_EXTRA_CA_CERTS", "/run/palisade/broker/session-ca.pem")
+            assertThat(env).containsEntry("SSL_CERT_FILE", "/tmp/.palisade-broker/ca-bundle.pem")
+                    .containsEntry("NODE_EXTRA_CA_CERTS", "/tmp/.palisade-broker/session-ca.pem")
                     .containsKeys("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "GIT_SSL_CAINFO", "JAVA_TOOL_OPTIONS");
             // The trust files hold certificates only, never a private key or the secret.
             try (var files = Files.list(b.trustDirectory())) {
