@@ -209,6 +209,8 @@ public final class CredentialBroker implements TunnelInterceptor, SandboxExtensi
     public void serve(Socket client, String canonicalHost, int port, InetAddress approvedAddress) throws IOException {
         SSLSocket tls;
         try {
+            // Responses go out as they arrive (one flush per event of a stream): no Nagle delay.
+            client.setTcpNoDelay(true);
             tls = clientTls.accept(client, canonicalHost);
         } catch (IOException e) {
             // A client that pins certificates or does not trust the session CA ends up here, as

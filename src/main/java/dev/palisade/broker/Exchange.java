@@ -23,6 +23,7 @@ final class Exchange {
     /** Request and response bodies up to this size are buffered (so a 401 can be retried). */
     static final int MAX_BUFFERED = 1024 * 1024;
     static final int CLIENT_IDLE_TIMEOUT_MS = 300_000;
+    static final int UPSTREAM_IDLE_TIMEOUT_MS = 600_000;
     private static final int PIECE = 16 * 1024;
 
     private final BrokerCore core;
@@ -182,7 +183,11 @@ final class Exchange {
             }
             if (status == 401 && !refreshed && body != null && refreshable(rw)) {
                 refreshed = true;
-                drain(resp, method);
+                try {
+                    drain(resp, method);
+                } catch (IOException e) {
+                    closeUpstream(); // the retry opens a new connection
+                }
                 for (Map.Entry<Binding, String> e : rw.injected().entrySet()) {
                     if (e.getKey().secret().refreshable()) {
                         e.getKey().secret().refreshIfStill(e.getValue());
@@ -201,6 +206,8 @@ final class Exchange {
 
     private void openUpstream() throws IOException {
         upstream = core.upstreamTls().connect(host, port, address);
+        // Long enough for a quiet event stream, short enough that a dead upstream frees the tunnel.
+        upstream.setSoTimeout(UPSTREAM_IDLE_TIMEOUT_MS);
         uin = new BufferedInputStream(upstream.getInputStream(), PIECE);
         uout = new BufferedOutputStream(upstream.getOutputStream(), PIECE);
     }

@@ -84,7 +84,13 @@ final class RequestRewriter {
             }
         }
         String line = parts.length == 3 ? parts[0] + " " + newTarget + " " + parts[2] : req.startLine();
-        return new Rewrite(new HttpHead(line, fields), injected, misplaced, refusal, refusal == null ? 0 : 403);
+        HttpHead head = new HttpHead(line, fields);
+        if (!injected.isEmpty()) {
+            // An echo of the secret can only be masked in a body the broker can read: ask for no
+            // content coding (RFC 9110 §12.5.3) when a secret went out.
+            head = head.without("Accept-Encoding").with("Accept-Encoding", "identity");
+        }
+        return new Rewrite(head, injected, misplaced, refusal, refusal == null ? 0 : 403);
     }
 
     static String where(CredentialSpec spec) {

@@ -119,7 +119,8 @@ class CredentialBrokerTest {
         start(apiCredential(MissingPlaceholder.PASS));
         String ph = broker.placeholder("API_TOKEN");
         try (TestClient c = client(api, "api.test")) {
-            TestClient.Response r = c.get("/echo", "Authorization: Bearer " + ph);
+            TestClient.Response r = c.get("/echo", "Authorization: Bearer " + ph, "Accept-Encoding: gzip, br");
+            assertThat(api.requests.poll(5, TimeUnit.SECONDS).header("accept-encoding")).isEqualTo("identity");
             assertThat(r.text()).contains("auth=Bearer " + ph).doesNotContain(SECRET);
             assertThat(r.headers().get("x-echo")).isEqualTo("Bearer " + ph);
             // Content-Length was recomputed for the masked body.

@@ -35,6 +35,7 @@ final class TestClient implements AutoCloseable {
         authority = host + ":" + port;
         Socket raw = new Socket(InetAddress.getLoopbackAddress(), proxyPort);
         raw.setSoTimeout(20_000);
+        raw.setTcpNoDelay(true);
         OutputStream o = raw.getOutputStream();
         o.write(("CONNECT " + host + ":" + port + " HTTP/1.1\r\nHost: " + host + ":" + port + "\r\n\r\n")
                 .getBytes(StandardCharsets.ISO_8859_1));

@@ -37,6 +37,7 @@ final class TestConnectProxy implements AutoCloseable {
         while (!server.isClosed()) {
             try {
                 Socket c = server.accept();
+                c.setTcpNoDelay(true);
                 Thread.ofVirtual().start(() -> handle(c));
             } catch (IOException e) {
                 return;
@@ -64,6 +65,7 @@ final class TestConnectProxy implements AutoCloseable {
                 interceptor.serve(c, host, port, approved);
             } else {
                 try (c; Socket up = new Socket(approved, port)) {
+                    up.setTcpNoDelay(true);
                     Thread t = Thread.ofVirtual().start(() -> {
                         try {
                             in.transferTo(up.getOutputStream());

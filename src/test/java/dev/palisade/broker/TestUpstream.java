@@ -65,6 +65,7 @@ final class TestUpstream implements AutoCloseable {
         while (!server.isClosed()) {
             try {
                 Socket c = server.accept();
+                c.setTcpNoDelay(true);
                 int id = connections.incrementAndGet();
                 Thread.ofVirtual().start(() -> serve(c, id));
             } catch (IOException e) {
@@ -144,8 +145,10 @@ final class TestUpstream implements AutoCloseable {
             sb.append(h).append("\r\n");
         }
         sb.append("Content-Length: ").append(b.length).append("\r\n\r\n");
-        out.write(sb.toString().getBytes(StandardCharsets.ISO_8859_1));
-        out.write(b);
+        java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream();
+        all.writeBytes(sb.toString().getBytes(StandardCharsets.ISO_8859_1));
+        all.writeBytes(b);
+        out.write(all.toByteArray()); // one write, one TLS record
         out.flush();
     }
 
