@@ -434,4 +434,36 @@ class CredentialBrokerTest {
         assertThat(Files.readString(counter).strip()).isEqualTo("2");
         assertThat(api.requests).hasSize(2);
     }
+
+    @Test
+    void upstreamClosingAnIdleConnectionIsReopenedForTheNextRequest() throws Exception {
+        api.close();
+        api = new TestUpstream(pki.serverContext("api.test"), (r, out) -> {
+            TestUpstream.respond(out, 200, "once");
+            out.close(); // closes the connection without announcing it, as idle servers do
+        });
+        start(apiCredential(MissingPlaceholder.PASS));
+        String ph = broker.placeholder("API_TOKEN");
+        try (TestClient c = client(api, "api.test")) {
+            for (int i = 0; i < 3; i++) {
+                Thread.sleep(50); // let the close arrive before the next request
+                assertThat(c.get("/" + i, "Authorization: Bearer " + ph).status()).isEqualTo(200);
+            }
+        }
+        assertThat(api.requests).hasSize(3).allSatisfy(r -> assertThat(r.header("authorization"))
+                .isEqualTo("Bearer " + SECRET));
+        assertThat(api.connections.get()).isEqualTo(3);
+    }
+
+    @Test
+    void ambiguousRequestFramingIsRefusedBeforeAnythingIsSent() throws Exception {
+        start(apiCredential(MissingPlaceholder.PASS));
+        String ph = broker.placeholder("API_TOKEN");
+        try (TestClient c = client(api, "api.test")) {
+            c.send("POST / HTTP/1.1\r\nHost: " + c.authority + "\r\nAuthorization: Bearer " + ph
+                    + "\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n");
+            assertThat(c.read().status()).isEqualTo(400);
+        }
+        assertThat(api.requests.poll(300, TimeUnit.MILLISECONDS)).isNull();
+    }
 }
