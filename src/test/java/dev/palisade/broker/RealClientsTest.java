@@ -125,4 +125,30 @@ class RealClientsTest {
         }
         assertThat(api.requests.poll(5, TimeUnit.SECONDS).header("authorization")).isEqualTo("Bearer " + SECRET);
     }
+
+    @Test
+    void curlPostingALargeBodyWithExpectContinueGetsThrough() throws Exception {
+        Path curl = Prerequisites.requireExecutable("curl");
+        String ph = broker.placeholder("GH_TOKEN");
+        Path body = tmp.resolve("body.json");
+        java.nio.file.Files.writeString(body, "{\"data\":\"" + "x".repeat(2 * 1024 * 1024) + "\"}");
+        // --expect100-timeout 30: a broker that ignored the expectation would stall curl visibly.
+        ProcessBuilder pb = new ProcessBuilder(curl.toString(), "-sS", "--fail-with-body", "--http1.1",
+                "--expect100-timeout", "30", "-H", "Expect: 100-continue", "-o", "/dev/null", "-w", "%{http_code}",
+                "--proxy", "http://127.0.0.1:" + proxy.port(),
+                "--cacert", broker.trustDirectory().resolve("ca-bundle.pem").toString(),
+                "-H", "Authorization: Bearer " + ph, "-H", "Content-Type: application/json",
+                "--data-binary", "@" + body, "https://api.test:" + api.port() + "/upload")
+                .redirectErrorStream(true);
+        long t0 = System.nanoTime();
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(out).isEqualTo("200");
+        assertThat(System.nanoTime() - t0).isLessThan(TimeUnit.SECONDS.toNanos(20));
+        TestUpstream.Request seen = api.requests.poll(5, TimeUnit.SECONDS);
+        assertThat(seen.header("authorization")).isEqualTo("Bearer " + SECRET);
+        assertThat(seen.header("expect")).isNull();
+        assertThat(seen.body()).hasSize((int) java.nio.file.Files.size(body));
+    }
 }
