@@ -67,6 +67,8 @@ public final class BrokerLatencyBench {
             } finally {
                 broker.close();
             }
+        } finally {
+            new TrustFiles(tmp).delete(); // removes the directory tree
         }
     }
 
