@@ -18,6 +18,9 @@ import dev.palisade.limits.Quantities;
 import dev.palisade.paths.Mount;
 import dev.palisade.paths.MountValidator;
 import dev.palisade.paths.PathRefusedException;
+import dev.palisade.broker.BrokerConfig;
+import dev.palisade.broker.BrokerStartupException;
+import dev.palisade.broker.CredentialBroker;
 import dev.palisade.net.EgressRules;
 import dev.palisade.net.NetworkBridge;
 import dev.palisade.net.PortPublish;
@@ -206,7 +209,17 @@ final class RunCommand implements Callable<Integer> {
             EgressRules net = policy.network();
             if (!net.allowedDomains().isEmpty() || !net.allowUnixSockets().isEmpty() || !publishes.isEmpty()) {
                 netDir = RuntimeDirs.privateDir(RuntimeDirs.base().resolve("net-" + id));
-                extensions.add(new NetworkBridge(id, net, Resolver.SYSTEM, target, null, netDir, publishes));
+                CredentialBroker broker = null;
+                if (!policy.credentials().isEmpty()) {
+                    broker = CredentialBroker.start(new BrokerConfig(id, policy.credentials()),
+                            host -> net.permitsName(host, 443), target);
+                }
+                extensions.add(new NetworkBridge(id, net, Resolver.SYSTEM, target, broker, netDir, publishes));
+                if (broker != null) {
+                    extensions.add(broker);
+                }
+            } else if (!policy.credentials().isEmpty()) {
+                return Fail.with("credentials need network.allowedDomains to include their hosts; the sandbox has no network");
             }
             RunRequest req = new RunRequest(id, policy.tier(), validated, policy.filesystem(), command, extraEnv,
                     extensions, home, target, limits.tmpfs());
@@ -217,7 +230,7 @@ final class RunCommand implements Callable<Integer> {
             return o.status();
         } catch (IOException e) {
             return Fail.with("--events: cannot open " + events + ": " + e.getMessage());
-        } catch (SandboxException | SeccompException | IllegalArgumentException e) {
+        } catch (SandboxException | SeccompException | BrokerStartupException | IllegalArgumentException e) {
             return Fail.with(e.getMessage());
         } finally {
             if (netDir != null) {

@@ -89,6 +89,20 @@ public record EgressRules(
         return new EgressRules(all, deniedDomains, allowPrivateAddresses, allowUnixSockets, maxConnections, maxBytes);
     }
 
+    /**
+     * Whether a canonical host name on a port is allowed by name alone (deny wins), without DNS:
+     * for checking at start-up that a credential is bound only to reachable hosts.
+     *
+     * @param canonicalName a lower-case, punycode host name
+     * @param port the port
+     * @return true if an allow rule covers it and no deny rule does
+     */
+    public boolean permitsName(String canonicalName, int port) {
+        Host.Name host = new Host.Name(canonicalName);
+        return compiledAllowed().stream().anyMatch(r -> r.matches(host, port))
+                && compiledDenied().stream().noneMatch(r -> r.matches(host, port));
+    }
+
     List<DomainRule> compiledAllowed() {
         return allowedDomains.stream().map(DomainRule::parse).toList();
     }

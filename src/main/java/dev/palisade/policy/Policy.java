@@ -3,6 +3,7 @@ package dev.palisade.policy;
 import java.util.List;
 import java.util.Objects;
 
+import dev.palisade.broker.CredentialSpec;
 import dev.palisade.limits.Limits;
 import dev.palisade.net.EgressRules;
 import dev.palisade.sandbox.Tier;
@@ -16,12 +17,13 @@ import dev.palisade.sandbox.Tier;
  * @param network the network rules (no allowed domain: no network at all)
  * @param limits the resource limits
  * @param seccomp the seccomp profile: "default", "none" (direct tier only) or a profile file
+ * @param credentials secrets the broker swaps in for placeholders on their hosts
  */
 public record Policy(Tier tier, List<MountEntry> mounts, FilesystemPolicy filesystem, EgressRules network,
-        Limits limits, String seccomp) {
+        Limits limits, String seccomp, List<CredentialSpec> credentials) {
     /** The policy when none is given: namespace tier, no folders, default rules, no network, no limits. */
     public static final Policy DEFAULT = new Policy(Tier.NAMESPACE, List.of(), FilesystemPolicy.DEFAULT,
-            EgressRules.allowing(List.of()), Limits.NONE, "default");
+            EgressRules.allowing(List.of()), Limits.NONE, "default", List.of());
 
     /** Validates and copies. */
     public Policy {
@@ -30,38 +32,39 @@ public record Policy(Tier tier, List<MountEntry> mounts, FilesystemPolicy filesy
         Objects.requireNonNull(network, "network");
         Objects.requireNonNull(limits, "limits");
         Objects.requireNonNull(seccomp, "seccomp");
+        credentials = List.copyOf(credentials);
         mounts = List.copyOf(mounts);
     }
 
     /** A policy without resource limits. */
     public Policy(Tier tier, List<MountEntry> mounts, FilesystemPolicy filesystem, EgressRules network) {
-        this(tier, mounts, filesystem, network, Limits.NONE, "default");
+        this(tier, mounts, filesystem, network, Limits.NONE, "default", List.of());
     }
 
     /** A policy with the default seccomp profile. */
     public Policy(Tier tier, List<MountEntry> mounts, FilesystemPolicy filesystem, EgressRules network, Limits limits) {
-        this(tier, mounts, filesystem, network, limits, "default");
+        this(tier, mounts, filesystem, network, limits, "default", List.of());
     }
 
     /** A copy with other limits. */
     public Policy withLimits(Limits newLimits) {
-        return new Policy(tier, mounts, filesystem, network, newLimits, seccomp);
+        return new Policy(tier, mounts, filesystem, network, newLimits, seccomp, credentials);
     }
 
     /** A copy with another tier. */
     public Policy withTier(Tier newTier) {
-        return new Policy(newTier, mounts, filesystem, network, limits, seccomp);
+        return new Policy(newTier, mounts, filesystem, network, limits, seccomp, credentials);
     }
 
     /** A copy with more folders after the policy's own. */
     public Policy withMoreMounts(List<MountEntry> more) {
         List<MountEntry> all = new java.util.ArrayList<>(mounts);
         all.addAll(more);
-        return new Policy(tier, all, filesystem, network, limits, seccomp);
+        return new Policy(tier, all, filesystem, network, limits, seccomp, credentials);
     }
 
     /** A copy with more allowed domains. */
     public Policy withMoreAllowedDomains(List<String> more) {
-        return new Policy(tier, mounts, filesystem, network.withAllowedDomains(more), limits, seccomp);
+        return new Policy(tier, mounts, filesystem, network.withAllowedDomains(more), limits, seccomp, credentials);
     }
 }

@@ -39,7 +39,6 @@ public final class PolicyParser {
     /** Keys whose parts are on the roadmap: parsed so the error can say so, then refused. */
     private static final Map<String, String> NOT_YET = Map.of(
             "blockedFileTypes", "the file guard",
-            "credentials", "the credential broker",
             "filesystem.keepHistory", "the file guard",
             "network.allowLocalBinding", "binding listeners reachable from the host (use --publish)",
             "network.httpProxyPort", "fixed proxy ports (the bridge chooses them)",
@@ -119,7 +118,7 @@ public final class PolicyParser {
         if (seccomp.isBlank()) {
             throw new PolicyException("seccomp: expected \"default\", \"none\" or a profile file");
         }
-        return new Policy(tier, mounts, fs, net, limits, seccomp);
+        return new Policy(tier, mounts, fs, net, limits, seccomp, CredentialsParser.parse(root.get("credentials")));
     }
 
     private static List<MountEntry> mounts(JsonNode node) throws PolicyException {

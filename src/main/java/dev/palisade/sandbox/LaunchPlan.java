@@ -43,14 +43,20 @@ public final class LaunchPlan {
         Collections.addAll(bwrapArgs, args);
     }
 
+    /** Variables that hold a list of options: several extensions add to them rather than replace. */
+    private static final java.util.Set<String> OPTION_LISTS = java.util.Set.of("JAVA_TOOL_OPTIONS", "NODE_OPTIONS");
+
     /**
-     * Sets an environment variable for the command.
+     * Sets an environment variable for the command. For option lists ({@code JAVA_TOOL_OPTIONS},
+     * {@code NODE_OPTIONS}) the value is appended, space-separated, to what another extension set,
+     * so the network bridge's proxy options and the broker's trust store both reach Java.
      *
      * @param name the variable
      * @param value its value
      */
     public void setEnv(String name, String value) {
-        env.put(name, value);
+        String old = env.get(name);
+        env.put(name, old != null && OPTION_LISTS.contains(name) ? old + " " + value : value);
     }
 
     /**

@@ -204,6 +204,27 @@ class RunCommandTest {
     }
 
     @Test
+    void credentialWithAMissingSecretOrAnUnallowedHostExits125AtStart() throws Exception {
+        Path missing = Files.writeString(tmp.resolve("cred.json"), """
+                {"network": {"allowedDomains": ["api.example.test"]},
+                 "credentials": [{"name": "API_KEY", "hosts": ["api.example.test"],
+                                  "source": {"env": "PALISADE_TEST_SURELY_UNSET"}, "header": "x-api-key: {}"}]}
+                """);
+        Cli.Result r = Cli.run(tmp, "run", "--policy", missing.toString(), "--", "true");
+        assertThat(r.status()).isEqualTo(125);
+        assertThat(r.stderr()).contains("PALISADE_TEST_SURELY_UNSET");
+        Path secret = Files.writeString(tmp.resolve("secret"), "s3cret");
+        Path unallowed = Files.writeString(tmp.resolve("cred2.json"), """
+                {"network": {"allowedDomains": ["other.example.test"]},
+                 "credentials": [{"name": "API_KEY", "hosts": ["api.example.test"],
+                                  "source": {"file": "%s"}, "header": "x-api-key: {}"}]}
+                """.formatted(secret));
+        Cli.Result r2 = Cli.run(tmp, "run", "--policy", unallowed.toString(), "--", "true");
+        assertThat(r2.status()).isEqualTo(125);
+        assertThat(r2.stderr()).contains("api.example.test").contains("allowedDomains");
+    }
+
+    @Test
     void missingFolderExits125WithOneLine() throws Exception {
         Cli.Result r = Cli.run(tmp, "run", "--mount", tmp + "/absent", "--", "true");
         assertThat(r.status()).isEqualTo(125);

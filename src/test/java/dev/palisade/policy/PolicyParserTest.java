@@ -79,10 +79,24 @@ class PolicyParserTest {
 
     @Test
     void keysOfPartsNotBuiltAreRefusedNotIgnored() {
-        assertThatThrownBy(() -> parser.parse("{\"credentials\": {}}"))
-                .isInstanceOf(PolicyException.class).hasMessageContaining("credentials: not supported yet");
         assertThatThrownBy(() -> parser.parse("{\"network\": {\"allowLocalBinding\": true}}"))
                 .isInstanceOf(PolicyException.class).hasMessageContaining("network.allowLocalBinding: not supported yet");
+    }
+
+    @Test
+    void parsesCredentials() throws Exception {
+        Policy p = parser.parse("""
+                {"credentials": [{"name": "GH_TOKEN", "hosts": ["api.github.com"], "source": {"env": "GH_TOKEN"},
+                                  "header": "Authorization: Bearer {}"}]}
+                """);
+        assertThat(p.credentials()).hasSize(1);
+        assertThat(p.credentials().getFirst().name()).isEqualTo("GH_TOKEN");
+        assertThat(p.credentials().getFirst().ports()).containsExactly(443);
+        assertThatThrownBy(() -> parser.parse("{\"credentials\": [{\"name\": \"X\", \"hosts\": [\"a.test\"],"
+                + " \"source\": {\"env\": \"X\"}}]}"))
+                .isInstanceOf(PolicyException.class).hasMessageContaining("exactly one of \"header\"");
+        assertThatThrownBy(() -> parser.parse("{\"credentials\": {}}"))
+                .isInstanceOf(PolicyException.class).hasMessageContaining("credentials: expected an array");
     }
 
     @Test
