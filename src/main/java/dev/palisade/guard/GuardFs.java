@@ -4,7 +4,6 @@ import static dev.palisade.sys.LibcFiles.O_ACCMODE;
 import static dev.palisade.sys.LibcFiles.O_CREAT;
 import static dev.palisade.sys.LibcFiles.O_DIRECTORY;
 import static dev.palisade.sys.LibcFiles.O_EXCL;
-import static dev.palisade.sys.LibcFiles.O_NOCTTY;
 import static dev.palisade.sys.LibcFiles.O_RDONLY;
 import static dev.palisade.sys.LibcFiles.O_TRUNC;
 import static dev.palisade.sys.LibcFiles.O_WRONLY;
@@ -54,6 +53,7 @@ final class GuardFs implements FuseOperations {
     private final Audit audit;
     private final Errno errno;
     private final Set<String> createdDirs = ConcurrentHashMap.newKeySet();
+    private final Set<String> savedInPlace = ConcurrentHashMap.newKeySet();
     /** Renames take it exclusively, link and symlink creation shared: see {@link SymlinkRule}. */
     private final ReentrantReadWriteLock moveLock = new ReentrantReadWriteLock();
     private final ConcurrentHashMap<Long, OpenFile> openFiles = new ConcurrentHashMap<>();
@@ -132,6 +132,18 @@ final class GuardFs implements FuseOperations {
         }
         try (HostTree.At at = tree.parent(rel)) {
             return LibcFiles.statx(at.dirFd(), at.name(), false);
+        }
+    }
+
+    /** Notes in the history that the sandbox created this path (undo removes it). */
+    private void created(List<String> rel) {
+        if (history == null) {
+            return;
+        }
+        try {
+            history.recordCreated(rel);
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.WARNING, "file history: cannot record a creation", e);
         }
     }
 
@@ -285,6 +297,7 @@ final class GuardFs implements FuseOperations {
             return fail(e);
         }
         createdDirs.add(String.join("/", rel));
+        created(rel);
         audit.file("created", rel, "directory");
         return 0;
     }
@@ -307,6 +320,7 @@ final class GuardFs implements FuseOperations {
         } catch (IOException e) {
             return fail(e);
         }
+        created(rel);
         audit.file("created", rel, "file");
         return 0;
     }
@@ -329,6 +343,7 @@ final class GuardFs implements FuseOperations {
             try (HostTree.At at = tree.parent(rel)) {
                 LibcFiles.symlinkat(target, at.dirFd(), at.name());
             }
+            created(rel);
         } catch (IOException e) {
             return fail(e);
         } finally {
@@ -369,6 +384,7 @@ final class GuardFs implements FuseOperations {
             try (HostTree.At a = tree.parent(src); HostTree.At b = tree.parent(dst)) {
                 LibcFiles.linkat(a.dirFd(), a.name(), b.dirFd(), b.name());
             }
+            created(dst);
             audit.file("created", dst, kind(st));
             return 0;
         } catch (IOException e) {
@@ -466,10 +482,13 @@ final class GuardFs implements FuseOperations {
                 if (rule != null) {
                     return refuse("rename", dst, rule, EACCES);
                 }
-                if (history != null && old.isRegular()) {
-                    history.keepReplaced(b, dst, old);
-                } else if (history != null && old.isSymlink()) {
-                    history.recordSymlink(dst, old, LibcFiles.readlinkat(b.dirFd(), b.name()));
+            }
+            if (history != null && !exchange) {
+                saveBeforeMove(a, src, st);
+                if (old == null) {
+                    history.recordCreated(dst);
+                } else {
+                    saveBeforeMove(b, dst, old);
                 }
             }
             LibcFiles.renameat2(a.dirFd(), a.name(), b.dirFd(), b.name(), flags);
@@ -482,6 +501,17 @@ final class GuardFs implements FuseOperations {
             return fail(e);
         } finally {
             moveLock.writeLock().unlock();
+        }
+    }
+
+    /** Keeps what a rename takes away from a path: the file (hard link), link target or directory. */
+    private void saveBeforeMove(HostTree.At at, List<String> rel, FileStat st) throws IOException {
+        if (st.isRegular()) {
+            history.keepReplaced(at, rel, st);
+        } else if (st.isSymlink()) {
+            history.recordSymlink(rel, st, LibcFiles.readlinkat(at.dirFd(), at.name()));
+        } else if (st.isDirectory()) {
+            history.recordDirectory(rel, st);
         }
     }
 
@@ -520,6 +550,14 @@ final class GuardFs implements FuseOperations {
 
     // ---- files --------------------------------------------------------------------------------
 
+    /**
+     * The open flags passed on to the host. openat2(2) rejects unknown bits with EINVAL, and the
+     * kernel forwards internal ones (exec opens carry __FMODE_EXEC, 040); O_DIRECT is dropped
+     * because FUSE buffers are not aligned for it, O_NOATIME because it needs ownership.
+     */
+    private static final int PASSED_FLAGS = O_ACCMODE | O_CREAT | O_EXCL | O_TRUNC | LibcFiles.O_APPEND
+            | 04000 /* O_NONBLOCK */ | 010000 /* O_DSYNC */ | 04010000 /* O_SYNC */ | 0100000 /* O_LARGEFILE */;
+
     private static boolean writes(int flags) {
         return (flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC) != 0;
     }
@@ -534,7 +572,7 @@ final class GuardFs implements FuseOperations {
         if (rule != null) {
             return refuse("create", rel, rule, EACCES);
         }
-        int flags = fi.getFlags() & ~O_NOCTTY;
+        int flags = fi.getFlags() & PASSED_FLAGS;
         try {
             int fd = tree.open(rel, flags | O_CREAT, mode & 0777);
             fi.setFh(fd);
@@ -542,6 +580,7 @@ final class GuardFs implements FuseOperations {
         } catch (IOException e) {
             return fail(e);
         }
+        created(rel);
         audit.file("created", rel, "file");
         return 0;
     }
@@ -549,7 +588,7 @@ final class GuardFs implements FuseOperations {
     @Override
     public int open(String path, FileInfo fi) {
         List<String> rel = RuleBook.segments(path);
-        int flags = fi.getFlags() & ~(O_CREAT | O_EXCL | O_NOCTTY);
+        int flags = fi.getFlags() & PASSED_FLAGS & ~(O_CREAT | O_EXCL);
         boolean writing = writes(flags);
         try {
             if (writing) {
@@ -558,7 +597,10 @@ final class GuardFs implements FuseOperations {
                     return refuse("open-write", rel, rule, EACCES);
                 }
             }
-            if ((flags & O_TRUNC) != 0 && history != null && !rel.isEmpty()) {
+            boolean truncating = (flags & O_TRUNC) != 0;
+            if (writing && history != null && !rel.isEmpty()
+                    && (truncating || savedInPlace.add(String.join("/", rel)))) {
+                // truncation loses the content now; a rewrite in place may, so keep a copy once
                 try (HostTree.At at = tree.parent(rel)) {
                     FileStat st = LibcFiles.statx(at.dirFd(), at.name(), false);
                     if (st.isRegular()) {

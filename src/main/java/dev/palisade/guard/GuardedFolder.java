@@ -41,6 +41,7 @@ public final class GuardedFolder implements AutoCloseable {
     private final Arena arena;
     private final HostTree tree;
     private final HistoryLog history;
+    private final Thread shutdownHook;
     private boolean closed;
 
     private GuardedFolder(Path hostFolder, Path mountpoint, Path privateDir, Fuse fuse, Arena arena, HostTree tree,
@@ -52,6 +53,18 @@ public final class GuardedFolder implements AutoCloseable {
         this.arena = arena;
         this.tree = tree;
         this.history = history;
+        // SIGTERM/SIGINT of the host process must not leave a dead mount behind (SIGKILL still does:
+        // then the kernel answers ENOTCONN until someone runs fusermount3 -u)
+        this.shutdownHook = Thread.ofPlatform().unstarted(this::closeQuietly);
+        Runtime.getRuntime().addShutdownHook(shutdownHook);
+    }
+
+    private void closeQuietly() {
+        try {
+            close();
+        } catch (IOException | RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "unmounting " + mountpoint + " failed", e);
+        }
     }
 
     /** The libfuse 3 shared library, or null when it is not installed. */
@@ -142,6 +155,13 @@ public final class GuardedFolder implements AutoCloseable {
             return;
         }
         closed = true;
+        if (Thread.currentThread() != shutdownHook) {
+            try {
+                Runtime.getRuntime().removeShutdownHook(shutdownHook);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook runs or ran anyway; close is idempotent
+            }
+        }
         try {
             fuse.close();
         } catch (TimeoutException e) {

@@ -8,12 +8,14 @@ import static dev.palisade.sys.LibcFiles.O_RDONLY;
 import static dev.palisade.sys.LibcFiles.O_WRONLY;
 
 import dev.palisade.sys.ErrnoException;
+import dev.palisade.sys.FileStat;
 import dev.palisade.sys.LibcFiles;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -29,58 +31,108 @@ public final class History {
     private static final int AT_FDCWD = -100;
     private static final int ENOENT = 2;
     private static final int EEXIST = 17;
+    private static final int ENOTDIR = 20;
+    private static final int ENOTEMPTY = 39;
 
     private History() {
     }
 
     /**
-     * Restores, for every selected path, the most recent state saved before the sandbox destroyed
-     * it: file content byte for byte with its permission bits (set-id bits dropped) and mtime,
-     * symlinks, and directories (including empty ones). Whatever is at the path now is replaced
-     * (atomically, by rename). Missing parent directories are created. Paths are resolved below
-     * the folder without following symlinks, so a link the sandbox left behind cannot redirect
-     * the restore.
+     * Undoes what the sandbox did to the selected paths since the session started: see
+     * {@link #restore(Path, Path, Instant, List)} with the epoch.
      *
      * @param historyDir the history directory given to {@link GuardedFolder#mount}
      * @param hostFolder the host folder it guarded
-     * @param paths paths to restore, relative to the folder or absolute host paths inside it; a
-     *     directory selects everything saved below it; empty selects everything
-     * @return the restored paths, relative to the folder, in the order restored
+     * @param paths paths relative to the folder or absolute host paths inside it; a directory
+     *     selects everything below it; empty selects everything
+     * @return the paths put back or removed, relative to the folder
      * @throws IOException if the history cannot be read or a path cannot be restored
      */
     public static List<String> restore(Path historyDir, Path hostFolder, List<String> paths) throws IOException {
+        return restore(historyDir, hostFolder, Instant.EPOCH, paths);
+    }
+
+    /**
+     * Puts the selected paths back into the state they had at {@code since}, as far as the
+     * history recorded it: for each path the first record made at or after {@code since} is the
+     * state it had then. A file, symlink or directory is put back (file content byte for byte, its
+     * permission bits without set-id bits, its mtime); a path the sandbox created after
+     * {@code since} is removed again (directories only when empty). Whatever is at a path now is
+     * replaced atomically by rename. Paths are resolved below the folder without following
+     * symlinks, so a link the sandbox left cannot redirect the restore. Not undone: writes past
+     * the history bound, and the moves of whole directories (their contents are restored under
+     * the names they had when they were deleted or overwritten).
+     *
+     * @param historyDir the history directory given to {@link GuardedFolder#mount}
+     * @param hostFolder the host folder it guarded
+     * @param since the moment to go back to ({@code Instant.EPOCH}: the start of the session)
+     * @param paths paths relative to the folder or absolute host paths inside it; a directory
+     *     selects everything below it; empty selects everything
+     * @return the paths put back or removed, relative to the folder, in the order handled
+     * @throws IOException if the history cannot be read or a path cannot be restored
+     */
+    public static List<String> restore(Path historyDir, Path hostFolder, Instant since, List<String> paths)
+            throws IOException {
         Path indexFile = historyDir.resolve(HistoryLog.INDEX);
-        Map<String, HistoryEntry> latest = new HashMap<>();
-        if (Files.exists(indexFile)) {
-            for (String line : Files.readAllLines(indexFile, StandardCharsets.UTF_8)) {
-                if (!line.isBlank()) {
-                    HistoryEntry e = HistoryEntry.parse(line);
-                    latest.merge(e.path(), e, (a, b) -> a.seq() > b.seq() ? a : b);
-                }
-            }
-        }
         List<String> wanted = new ArrayList<>();
         for (String p : paths) {
             wanted.add(relative(hostFolder, p));
         }
-        List<HistoryEntry> selected = new ArrayList<>();
-        for (HistoryEntry e : latest.values()) {
-            if (wanted.isEmpty() || wanted.stream().anyMatch(w -> w.isEmpty() || e.path().equals(w)
-                    || e.path().startsWith(w + "/"))) {
-                selected.add(e);
+        Map<String, HistoryEntry> first = new HashMap<>();
+        if (Files.exists(indexFile)) {
+            for (String line : Files.readAllLines(indexFile, StandardCharsets.UTF_8)) {
+                if (line.isBlank()) {
+                    continue;
+                }
+                HistoryEntry e = HistoryEntry.parse(line);
+                if (e.time() >= since.toEpochMilli() && selected(wanted, e.path())) {
+                    first.merge(e.path(), e, (a, b) -> a.seq() < b.seq() ? a : b);
+                }
             }
         }
-        selected.sort(Comparator.comparingInt((HistoryEntry e) -> RuleBook.segments(e.path()).size())
-                .thenComparing(HistoryEntry::path));
-        List<String> restored = new ArrayList<>();
-        try (HostTree tree = new HostTree(hostFolder.toAbsolutePath());
+        Comparator<HistoryEntry> byDepth = Comparator.comparingInt((HistoryEntry e) -> RuleBook.segments(e.path())
+                .size()).thenComparing(HistoryEntry::path);
+        List<HistoryEntry> removals = new ArrayList<>();
+        List<HistoryEntry> puts = new ArrayList<>();
+        for (HistoryEntry e : first.values()) {
+            (e.kind() == 'N' ? removals : puts).add(e);
+        }
+        removals.sort(byDepth.reversed());
+        puts.sort(byDepth);
+        List<String> done = new ArrayList<>();
+        try (HostTree tree = new HostTree(hostFolder.toRealPath());
                 Arena arena = Arena.ofConfined()) {
-            for (HistoryEntry e : selected) {
+            for (HistoryEntry e : removals) {
+                if (remove(tree, e)) {
+                    done.add(e.path());
+                }
+            }
+            for (HistoryEntry e : puts) {
                 restoreOne(tree, historyDir, e, arena);
-                restored.add(e.path());
+                done.add(e.path());
             }
         }
-        return restored;
+        return done;
+    }
+
+    private static boolean selected(List<String> wanted, String path) {
+        return wanted.isEmpty() || wanted.stream().anyMatch(w -> w.isEmpty() || path.equals(w)
+                || path.startsWith(w + "/"));
+    }
+
+    /** Removes a path the sandbox created; false when it is already gone or a non-empty directory. */
+    private static boolean remove(HostTree tree, HistoryEntry e) throws IOException {
+        List<String> rel = RuleBook.segments(e.path());
+        try (HostTree.At at = tree.parent(rel)) {
+            FileStat st = LibcFiles.statx(at.dirFd(), at.name(), false);
+            LibcFiles.unlinkat(at.dirFd(), at.name(), st.isDirectory() ? LibcFiles.AT_REMOVEDIR : 0);
+            return true;
+        } catch (ErrnoException x) {
+            if (x.errno() == ENOENT || x.errno() == ENOTEMPTY || x.errno() == ENOTDIR) {
+                return false;
+            }
+            throw x;
+        }
     }
 
     private static String relative(Path hostFolder, String p) {

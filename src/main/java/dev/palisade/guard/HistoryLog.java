@@ -29,7 +29,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * session's history directory on the host (outside every sandbox): an append-only index
  * ({@value #INDEX}) and one blob per saved file content ({@value #BLOBS}/SEQ). Deleted files are
  * moved there with renameat2(2) when history and folder share a file system (no copy), replaced
- * files are hard-linked, truncated files are copied. Bounded by {@code keepHistoryBytes}: past
+ * and renamed-away files are hard-linked, truncated or rewritten files are copied (once per path
+ * and mount for rewrites in place), and created paths are recorded as not having existed. Bounded by {@code keepHistoryBytes}: past
  * the bound the operation still happens, without a saved copy, and a warning is logged once.
  */
 final class HistoryLog implements AutoCloseable {
@@ -92,7 +93,7 @@ final class HistoryLog implements AutoCloseable {
     }
 
     private static HistoryEntry entry(long seq, char kind, FileStat st, List<String> rel, String target) {
-        return new HistoryEntry(seq, kind, st.mode() & 07777, st.mtimeSec(), st.mtimeNsec(),
+        return new HistoryEntry(seq, System.currentTimeMillis(), kind, st.mode() & 07777, st.mtimeSec(), st.mtimeNsec(),
                 kind == 'F' ? st.size() : 0, String.join("/", rel), target);
     }
 
@@ -122,7 +123,7 @@ final class HistoryLog implements AutoCloseable {
         return true;
     }
 
-    /** Keeps the content of a file about to be replaced by a rename: a hard link, or a copy. */
+    /** Keeps the content of a file about to be replaced or moved by a rename: a hard link, or a copy. */
     void keepReplaced(HostTree.At at, List<String> rel, FileStat st) throws IOException {
         if (!reserve(st.size())) {
             return;
@@ -154,6 +155,12 @@ final class HistoryLog implements AutoCloseable {
         long s = seq.incrementAndGet();
         copyAt(at, s);
         append(entry(s, 'F', st, rel, ""));
+    }
+
+    /** Records that a path the sandbox is creating did not exist (undo removes it again). */
+    void recordCreated(List<String> rel) throws IOException {
+        append(new HistoryEntry(seq.incrementAndGet(), System.currentTimeMillis(), 'N', 0, 0, 0, 0,
+                String.join("/", rel), ""));
     }
 
     /** Records a removed directory (so that undo recreates empty ones too). */
