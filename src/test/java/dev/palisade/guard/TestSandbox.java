@@ -20,6 +20,17 @@ final class TestSandbox {
     }
 
     static Result run(Path mountpoint, String script, Path... roBinds) throws IOException, InterruptedException {
+        Process p = start(mountpoint, script, roBinds);
+        byte[] out = p.getInputStream().readAllBytes();
+        if (!p.waitFor(120, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new IOException("sandbox did not finish: " + new String(out, StandardCharsets.UTF_8));
+        }
+        return new Result(p.exitValue(), new String(out, StandardCharsets.UTF_8));
+    }
+
+    /** Starts the sandbox; stdout and stderr merged, stdin closed. */
+    static Process start(Path mountpoint, String script, Path... roBinds) throws IOException {
         Path bwrap = Prerequisites.requireExecutable("bwrap");
         List<String> cmd = new ArrayList<>(List.of(bwrap.toString(),
                 "--unshare-all", "--die-with-parent", "--new-session",
@@ -37,11 +48,6 @@ final class TestSandbox {
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.PIPE)
                 .start();
         p.getOutputStream().close();
-        byte[] out = p.getInputStream().readAllBytes();
-        if (!p.waitFor(120, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            throw new IOException("sandbox did not finish: " + new String(out, StandardCharsets.UTF_8));
-        }
-        return new Result(p.exitValue(), new String(out, StandardCharsets.UTF_8));
+        return p;
     }
 }
