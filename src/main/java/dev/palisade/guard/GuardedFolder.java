@@ -118,8 +118,11 @@ public final class GuardedFolder implements AutoCloseable {
                     builder.errno());
             Fuse fuse = builder.build(fs);
             FuseOpsPatch.install(fuse, arena, fs::link, fs::mknodRequest);
-            fuse.mount("palisade-guard", mountpoint,
-                    "-o", "fsname=palisade-guard,subtype=palisade,default_permissions");
+            // default_permissions: the kernel checks mode bits against the caller. auto_cache: page
+            // cache kept across opens while mtime and size are unchanged. negative_timeout: "no such
+            // file" cached briefly (tar, git). None of them lets a create, open or rename skip us.
+            fuse.mount("palisade-guard", mountpoint, "-o", "fsname=palisade-guard,subtype=palisade,"
+                    + "default_permissions,auto_cache,negative_timeout=1");
             LOG.log(System.Logger.Level.DEBUG, "guarding {0} at {1}", folder, mountpoint);
             return new GuardedFolder(folder, mountpoint, privateDir, fuse, arena, tree, history);
         } catch (FuseMountFailedException | RuntimeException e) {
