@@ -20,8 +20,8 @@ import java.util.TreeSet;
  *
  * <p><b>Protected paths</b> are read-only like {@code denyWrite}, with one exception that keeps
  * {@code git init} working: a protected path may be created below a directory that the sandbox
- * itself created in this session (a fresh repository's {@code .git/config}); the user's existing
- * repositories stay untouchable. A non-directory named {@code .git} is always refused (a
+ * itself created in this session (a fresh repository's {@code .git/config}), except runnable
+ * hooks (only git's {@code *.sample} templates); the user's existing repositories stay untouchable. A non-directory named {@code .git} is always refused (a
  * {@code gitdir:} file could point git at hooks the sandbox wrote elsewhere).
  *
  * @param blockedFileTypes file name suffixes (with the dot, lower case) that may not be created,

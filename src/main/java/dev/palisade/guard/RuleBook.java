@@ -83,11 +83,24 @@ final class RuleBook {
             }
         }
         for (Glob g : protectedPaths) {
-            if (g.covers(path) && !underSessionDirectory(path, createdInSession)) {
+            if (g.covers(path) && !(underSessionDirectory(path, createdInSession) && exemptInFreshRepo(g, path))) {
                 return "protected path " + g.source();
             }
         }
         return null;
+    }
+
+    /**
+     * In a directory the sandbox created, protected paths may be written so that {@code git init}
+     * works, except real hooks: only git's own {@code *.sample} templates and the hooks directory
+     * itself, so no hook that git would run can be planted even in a fresh repository.
+     */
+    private static boolean exemptInFreshRepo(Glob g, List<String> path) {
+        if (!g.source().endsWith("/hooks")) {
+            return true;
+        }
+        String last = path.getLast();
+        return last.equals("hooks") || last.endsWith(".sample");
     }
 
     private static boolean underSessionDirectory(List<String> path, Predicate<String> createdInSession) {

@@ -68,6 +68,11 @@ class GuardRulesTest {
         assertThat(book.writeRule(p("sub/.git"), d -> false, true)).isNull();
         // a repository the sandbox created itself (git init) may get its config and sample hooks
         assertThat(book.writeRule(p("fresh/.git/config"), Set.of("fresh/.git")::contains, false)).isNull();
+        assertThat(book.writeRule(p("fresh/.git/hooks"), Set.of("fresh/.git")::contains, true)).isNull();
+        assertThat(book.writeRule(p("fresh/.git/hooks/pre-commit.sample"), Set.of("fresh/.git")::contains, false))
+                .isNull();
+        assertThat(book.writeRule(p("fresh/.git/hooks/pre-commit"), Set.of("fresh/.git")::contains, false))
+                .as("no runnable hook even in a fresh repository").isNotNull();
         assertThat(book.writeRule(p(".git/config"), Set.of("fresh/.git")::contains, false)).isNotNull();
         assertThat(book.writeRule(p(".claude"), Set.of(".claude")::contains, true)).isNotNull();
     }

@@ -162,9 +162,11 @@ class GuardedFolderFuseTest {
                 t prepared sh -c 'mkdir -p g/hooks && echo evil > g/hooks/pre-commit && mv g .git/modules'
                 t commit sh -c 'echo two >> f.txt && git add -A && git commit -qm second'
                 t fresh sh -c 'mkdir fresh && cd fresh && git init -q && echo a > a && git add a && git commit -qm x'
+                t freshhook sh -c 'echo evil > fresh/.git/hooks/post-commit'
                 """;
         Map<String, String[]> r = results(TestSandbox.run(guard.mountpoint(), script).output());
-        for (String n : List.of("hook", "hooksample", "config", "mvgit", "mvhooks", "claude", "envrc", "gitfile")) {
+        for (String n : List.of("hook", "hooksample", "config", "mvgit", "mvhooks", "claude", "envrc", "gitfile",
+                "freshhook")) {
             assertRefused(r, n, "Permission denied");
         }
         assertThat(r.get("commit")).as("git commit inside").containsExactly("commit", "0", "");
