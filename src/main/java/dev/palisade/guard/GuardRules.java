@@ -1,5 +1,6 @@
 package dev.palisade.guard;
 
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
@@ -93,6 +94,32 @@ public record GuardRules(Set<String> blockedFileTypes, List<String> denyWrite, L
     public static GuardRules defaults() {
         return new GuardRules(DEFAULT_BLOCKED_FILE_TYPES, List.of(), DEFAULT_PROTECTED_PATHS,
                 DEFAULT_KEEP_HISTORY_BYTES);
+    }
+
+    /**
+     * Converts policy entries ({@code filesystem.denyWrite}, {@code filesystem.protectedPaths}:
+     * relative paths anchored at every folder's root, or absolute host paths with {@code ~}
+     * already expanded) into this folder's patterns: relative {@code e} becomes {@code /e},
+     * an absolute path inside the folder becomes {@code /} plus its path below the folder, and
+     * absolute paths elsewhere are dropped (they belong to another folder).
+     *
+     * @param hostFolder the folder (absolute, canonical)
+     * @param entries the policy's entries
+     * @return anchored patterns for this folder
+     */
+    public static List<String> patternsFor(Path hostFolder, List<String> entries) {
+        List<String> out = new java.util.ArrayList<>();
+        for (String e : entries) {
+            if (!e.startsWith("/")) {
+                out.add("/" + e);
+            } else {
+                Path p = Path.of(e).normalize();
+                if (p.startsWith(hostFolder) && !p.equals(hostFolder)) {
+                    out.add("/" + hostFolder.relativize(p));
+                }
+            }
+        }
+        return List.copyOf(out);
     }
 
     /**

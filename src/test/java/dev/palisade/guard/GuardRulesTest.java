@@ -116,6 +116,16 @@ class GuardRulesTest {
     }
 
     @Test
+    void policyEntriesBecomePatternsAnchoredAtTheFolder() {
+        assertThat(GuardRules.patternsFor(java.nio.file.Path.of("/home/u/P"),
+                List.of(".bashrc", "secrets/**", "/home/u/P/build/out", "/home/u/Other/x", "/home/u/P")))
+                .containsExactly("/.bashrc", "/secrets/**", "/build/out");
+        RuleBook anchored = new RuleBook(GuardRules.defaults().withDenyWrite(List.of("/.bashrc")));
+        assertThat(anchored.writeRule(p("sub/.bashrc"), d -> false, false)).isNull();
+        assertThat(anchored.writeRule(p(".bashrc"), d -> false, false)).isNotNull();
+    }
+
+    @Test
     void historyLinesSurviveAnyFileName() {
         HistoryEntry e = new HistoryEntry(7, 1234, 'L', 0777, 1, 2, 0, "dir/we\tird\nname", "../t");
         assertThat(HistoryEntry.parse(e.toLine().strip())).isEqualTo(e);
