@@ -166,13 +166,15 @@ class GuardedFolderFuseTest {
                 """;
         Map<String, String[]> r = results(TestSandbox.run(guard.mountpoint(), script).output());
         for (String n : List.of("hook", "hooksample", "config", "mvgit", "mvhooks", "claude", "envrc", "gitfile",
-                "freshhook")) {
+                "prepared", "freshhook")) {
             assertRefused(r, n, "Permission denied");
         }
         assertThat(r.get("commit")).as("git commit inside").containsExactly("commit", "0", "");
         assertThat(r.get("fresh")[1]).as("git init + commit of a fresh repository: %s", r.get("fresh")[2])
                 .isEqualTo("0");
         assertThat(folder.resolve(".git/hooks/pre-commit")).doesNotExist();
+        assertThat(folder.resolve(".git/modules")).doesNotExist();
+        assertThat(folder.resolve("fresh/.git/hooks/post-commit")).doesNotExist();
         assertThat(sha256(Files.readAllBytes(folder.resolve(".git/config")))).isEqualTo(configBefore);
         assertThat(host(folder, "git", "log", "--format=%s")).isEqualTo("second\nfirst\n");
         host(folder, "git", "fsck", "--strict");
