@@ -1,6 +1,7 @@
 package dev.palisade.cli;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -30,7 +31,14 @@ import dev.palisade.policy.Policy;
 import dev.palisade.policy.PolicyException;
 import dev.palisade.policy.PolicyParser;
 import dev.palisade.sandbox.Outcome;
+import dev.palisade.sandbox.Exec;
+import dev.palisade.sandbox.FolderGuard;
 import dev.palisade.sandbox.RunRequest;
+import dev.palisade.sandbox.SandboxSession;
+import dev.palisade.sandbox.SessionSpec;
+import dev.palisade.sandbox.StateDirs;
+import dev.palisade.paths.Access;
+import dev.palisade.policy.FilesystemPolicy;
 import dev.palisade.seccomp.SeccompException;
 import dev.palisade.seccomp.SeccompFilter;
 import dev.palisade.sandbox.RuntimeDirs;
@@ -109,6 +117,10 @@ final class RunCommand implements Callable<Integer> {
 
     @Option(names = "--allow-weaker-limits", description = "Run even when a limit can only be enforced weakly, or not at all, on this host.")
     boolean allowWeakerLimits;
+
+    @Option(names = "--no-file-guard", description = "Bind read-write folders directly instead of through the file guard"
+            + " (no blocked file types, history or audit events; protected paths still masked).")
+    boolean noFileGuard;
 
     @Option(names = "--dry-run", description = "Print the bwrap command line (one argument a line) instead of running it.")
     boolean dryRun;
@@ -221,9 +233,24 @@ final class RunCommand implements Callable<Integer> {
             } else if (!policy.credentials().isEmpty()) {
                 return Fail.with("credentials need network.allowedDomains to include their hosts; the sandbox has no network");
             }
-            RunRequest req = new RunRequest(id, policy.tier(), validated, policy.filesystem(), command, extraEnv,
-                    extensions, home, target, limits.tmpfs());
-            Outcome o = Sandbox.run(req, true);
+            FilesystemPolicy fs = noFileGuard ? policy.filesystem().withGuard(false) : policy.filesystem();
+            FolderGuard guard = null;
+            if (policy.tier() == Tier.NAMESPACE && fs.guard() && validated.stream().anyMatch(m -> m.access() == Access.RW)) {
+                Path state = StateDirs.session(id);
+                StringBuilder folders = new StringBuilder();
+                for (Mount m : validated) {
+                    if (m.access() == Access.RW) {
+                        folders.append(m.name()).append('\t').append(m.hostPath()).append('\n');
+                    }
+                }
+                Files.writeString(state.resolve("folders"), folders);
+                guard = new FolderGuard(fs.blockedFileTypes(), fs.keepHistoryBytes(), state.resolve("history"), target);
+            }
+            SessionSpec spec = new SessionSpec(id, policy.tier(), validated, fs, home, false, limits.tmpfs(), guard);
+            Outcome o;
+            try (SandboxSession session = SandboxSession.open(spec)) {
+                o = session.run(new Exec(command, extraEnv, null, extensions, target, null, true));
+            }
             if (!o.message().isEmpty()) {
                 System.err.println("palisade: " + o.message());
             }

@@ -32,14 +32,12 @@ public final class PolicyParser {
     private static final Set<String> TOP = Set.of("tier", "mounts", "filesystem", "network",
             "blockedFileTypes", "credentials", "seccomp", "limits");
     private static final Set<String> FILESYSTEM = Set.of("denyRead", "denyWrite", "allowWrite", "protectedPaths",
-            "keepHistory");
+            "keepHistory", "guard");
     private static final Set<String> NETWORK = Set.of("allowedDomains", "deniedDomains", "allowUnixSockets",
             "allowPrivateAddresses", "maxConnections", "maxBytes", "allowLocalBinding", "httpProxyPort", "socksProxyPort");
     private static final Set<String> MOUNT = Set.of("path", "mode", "name", "allowSensitive");
     /** Keys whose parts are on the roadmap: parsed so the error can say so, then refused. */
     private static final Map<String, String> NOT_YET = Map.of(
-            "blockedFileTypes", "the file guard",
-            "filesystem.keepHistory", "the file guard",
             "network.allowLocalBinding", "binding listeners reachable from the host (use --publish)",
             "network.httpProxyPort", "fixed proxy ports (the bridge chooses them)",
             "network.socksProxyPort", "fixed proxy ports (the bridge chooses them)");
@@ -106,7 +104,7 @@ public final class PolicyParser {
             }
         }
         List<MountEntry> mounts = mounts(root.get("mounts"));
-        FilesystemPolicy fs = filesystem(root.get("filesystem"));
+        FilesystemPolicy fs = filesystem(root.get("filesystem"), root.get("blockedFileTypes"));
         EgressRules net = network(root.get("network"));
         Limits limits;
         try {
@@ -160,19 +158,39 @@ public final class PolicyParser {
         return out;
     }
 
-    private static FilesystemPolicy filesystem(JsonNode node) throws PolicyException {
+    private static FilesystemPolicy filesystem(JsonNode node, JsonNode blockedTypes) throws PolicyException {
+        java.util.Set<String> blocked = blockedTypes == null ? FilesystemPolicy.DEFAULT.blockedFileTypes()
+                : new java.util.LinkedHashSet<>(strings(blockedTypes, "blockedFileTypes"));
         if (node == null) {
-            return FilesystemPolicy.DEFAULT;
+            try {
+                return new FilesystemPolicy(List.of(), List.of(), List.of(), FilesystemPolicy.DEFAULT_PROTECTED, true,
+                        blocked, FilesystemPolicy.DEFAULT.keepHistoryBytes());
+            } catch (IllegalArgumentException e) {
+                throw new PolicyException(e.getMessage());
+            }
         }
         requireObject(node, "filesystem");
         checkKeys(node, FILESYSTEM, "filesystem.");
+        boolean guard = !node.has("guard") || bool(node.get("guard"), "filesystem.guard");
+        long history = FilesystemPolicy.DEFAULT.keepHistoryBytes();
+        JsonNode h = node.get("keepHistory");
+        if (h != null) {
+            if (h.isBoolean()) {
+                history = h.booleanValue() ? history : 0;
+            } else if (h.isIntegralNumber() && h.canConvertToLong() && h.longValue() >= 0) {
+                history = h.longValue();
+            } else {
+                throw new PolicyException("filesystem.keepHistory: expected true, false or a number of bytes, got " + h);
+            }
+        }
         try {
             return new FilesystemPolicy(
                     strings(node.get("denyRead"), "filesystem.denyRead"),
                     strings(node.get("denyWrite"), "filesystem.denyWrite"),
                     strings(node.get("allowWrite"), "filesystem.allowWrite"),
                     node.has("protectedPaths") ? strings(node.get("protectedPaths"), "filesystem.protectedPaths")
-                            : FilesystemPolicy.DEFAULT_PROTECTED);
+                            : FilesystemPolicy.DEFAULT_PROTECTED,
+                    guard, blocked, history);
         } catch (IllegalArgumentException e) {
             throw new PolicyException(e.getMessage());
         }

@@ -43,6 +43,16 @@ final class BwrapArgs {
      */
     static List<String> build(PathTranslator translator, Path runtimeDir, FolderMasks masks, Path hostHome,
             TmpfsSizes sizes) throws IOException {
+        return build(translator, runtimeDir, masks, hostHome, sizes, java.util.Map.of());
+    }
+
+    /**
+     * Builds the options, binding some folders from another source (the file guard's view).
+     *
+     * @param sources folder name to the host path bound in its place
+     */
+    static List<String> build(PathTranslator translator, Path runtimeDir, FolderMasks masks, Path hostHome,
+            TmpfsSizes sizes, java.util.Map<String, Path> sources) throws IOException {
         List<String> a = new ArrayList<>();
         add(a, "--unshare-user", "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts",
                 "--unshare-cgroup-try");
@@ -71,7 +81,8 @@ final class BwrapArgs {
         }
         add(a, "--dir", home + "/mnt");
         for (Mount m : translator.mounts()) {
-            add(a, m.access() == Access.RW ? "--bind" : "--ro-bind", m.hostPath().toString(), translator.sandboxRoot(m));
+            Path source = sources.getOrDefault(m.name(), m.hostPath());
+            add(a, m.access() == Access.RW ? "--bind" : "--ro-bind", source.toString(), translator.sandboxRoot(m));
         }
         a.addAll(masks.bwrapArgs());
         return a;

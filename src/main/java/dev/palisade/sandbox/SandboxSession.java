@@ -20,6 +20,10 @@ import java.util.regex.Pattern;
 
 import dev.palisade.api.ExitEvent;
 import dev.palisade.api.StartEvent;
+import dev.palisade.guard.GuardRules;
+import dev.palisade.guard.GuardedFolder;
+import dev.palisade.paths.Access;
+import dev.palisade.paths.Mount;
 import dev.palisade.paths.MountValidator;
 import dev.palisade.paths.PathRefusedException;
 import dev.palisade.paths.PathTranslator;
@@ -44,6 +48,8 @@ public final class SandboxSession implements AutoCloseable {
     private final Path lockFile;
     private final FolderMasks masks;
     private final List<String> baseArgs;
+    /** The file guard's views of the read-write folders, by folder name; unmounted at close. */
+    private final Map<String, GuardedFolder> guarded = new LinkedHashMap<>();
 
     private SandboxSession(SessionSpec spec, Path runtime, FileChannel lockChannel, FileLock lock, Path lockFile)
             throws IOException, PathRefusedException {
@@ -54,12 +60,20 @@ public final class SandboxSession implements AutoCloseable {
         this.lock = lock;
         this.lockFile = lockFile;
         if (spec.tier() == Tier.NAMESPACE) {
-            this.masks = planMasks(translator, spec, runtime);
-            Path hostHome = null;
-            if (spec.persistentHome()) {
-                hostHome = RuntimeDirs.privateDir(runtime.resolve("home"));
+            try {
+                mountGuards();
+                this.masks = planMasks(translator, spec, runtime, guarded.keySet());
+                Path hostHome = null;
+                if (spec.persistentHome()) {
+                    hostHome = RuntimeDirs.privateDir(runtime.resolve("home"));
+                }
+                Map<String, Path> sources = new LinkedHashMap<>();
+                guarded.forEach((name, view) -> sources.put(name, view.mountpoint()));
+                this.baseArgs = BwrapArgs.build(translator, runtime, masks, hostHome, spec.tmpfs(), sources);
+            } catch (IOException | PathRefusedException | RuntimeException e) {
+                unmountGuards();
+                throw e;
             }
-            this.baseArgs = BwrapArgs.build(translator, runtime, masks, hostHome, spec.tmpfs());
         } else {
             this.masks = null;
             this.baseArgs = List.of();
@@ -123,11 +137,52 @@ public final class SandboxSession implements AutoCloseable {
         }
     }
 
+    /** Mounts the file guard's view of every read-write folder, when the session has a guard. */
+    private void mountGuards() throws IOException {
+        FolderGuard guard = spec.guard();
+        if (guard == null) {
+            return;
+        }
+        for (Mount m : spec.mounts()) {
+            if (m.access() != Access.RW) {
+                continue;
+            }
+            GuardRules rules = new GuardRules(guard.blockedFileTypes(),
+                    GuardRules.patternsFor(m.hostPath(), spec.filesystem().denyWrite()),
+                    GuardRules.patternsFor(m.hostPath(), spec.filesystem().protectedPaths()),
+                    guard.keepHistoryBytes());
+            try {
+                guarded.put(m.name(), GuardedFolder.mount(spec.id(), m.hostPath(), rules,
+                        guard.historyRoot().resolve(m.name()), guard.events()));
+            } catch (IOException e) {
+                throw new IOException(e.getMessage() + " (the file guard needs FUSE: apt-get install fuse3 libfuse3-3;"
+                        + " or run without it: --no-file-guard, or \"filesystem\": {\"guard\": false})", e);
+            }
+        }
+    }
+
+    private void unmountGuards() {
+        for (GuardedFolder view : guarded.values()) {
+            try {
+                view.close();
+            } catch (IOException | RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "could not unmount the file guard of " + view.hostFolder() + ": " + e);
+            }
+        }
+        guarded.clear();
+    }
+
     static FolderMasks planMasks(PathTranslator translator, SessionSpec spec, Path runtime)
+            throws IOException, PathRefusedException {
+        return planMasks(translator, spec, runtime, java.util.Set.of());
+    }
+
+    static FolderMasks planMasks(PathTranslator translator, SessionSpec spec, Path runtime, java.util.Set<String> guarded)
             throws IOException, PathRefusedException {
         Path empty = runtime.resolve("empty");
         Files.createDirectories(empty);
-        FolderMasks masks = new FolderMasks(translator, new MountValidator(Path.of("/"), spec.userHome(), List.of()), empty);
+        FolderMasks masks = new FolderMasks(translator, new MountValidator(Path.of("/"), spec.userHome(), List.of()), empty,
+                guarded);
         masks.plan(spec.filesystem());
         empty.toFile().setWritable(false, false);
         return masks;
@@ -398,6 +453,7 @@ public final class SandboxSession implements AutoCloseable {
     /** Removes the mount placeholders and the runtime folder, and releases the session id. */
     @Override
     public void close() {
+        unmountGuards();
         if (masks != null) {
             removePlaceholders(masks.placeholders());
         }

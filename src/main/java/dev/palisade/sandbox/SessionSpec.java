@@ -19,9 +19,10 @@ import dev.palisade.policy.FilesystemPolicy;
  *     host folder, removed when the session closes); false for a tmpfs that ends with each command
  * @param tmpfs sizes of the home, /tmp, /var/tmp and /dev/shm tmpfs mounts (a home size needs a
  *     tmpfs home, so it cannot be combined with {@code persistentHome})
+ * @param guard the file guard of the read-write folders (namespace tier), or null for plain binds
  */
 public record SessionSpec(String id, Tier tier, List<Mount> mounts, FilesystemPolicy filesystem, Path userHome,
-        boolean persistentHome, TmpfsSizes tmpfs) {
+        boolean persistentHome, TmpfsSizes tmpfs, FolderGuard guard) {
     /** Validates and copies. */
     public SessionSpec {
         SessionIds.validate(id);
@@ -46,6 +47,12 @@ public record SessionSpec(String id, Tier tier, List<Mount> mounts, FilesystemPo
     /** A session with the kernel's default tmpfs sizes. */
     public SessionSpec(String id, Tier tier, List<Mount> mounts, FilesystemPolicy filesystem, Path userHome,
             boolean persistentHome) {
-        this(id, tier, mounts, filesystem, userHome, persistentHome, TmpfsSizes.DEFAULT);
+        this(id, tier, mounts, filesystem, userHome, persistentHome, TmpfsSizes.DEFAULT, null);
+    }
+
+    /** A session without the file guard. */
+    public SessionSpec(String id, Tier tier, List<Mount> mounts, FilesystemPolicy filesystem, Path userHome,
+            boolean persistentHome, TmpfsSizes tmpfs) {
+        this(id, tier, mounts, filesystem, userHome, persistentHome, tmpfs, null);
     }
 }
