@@ -1,0 +1,120 @@
+#!/bin/busybox sh
+# Palisade guest init shim (busybox sh). Groundwork for the Java guest agent: speaks the channel's
+# frame protocol (dev.palisade.vm.FrameCodec) over the virtio-serial port "dev.palisade.agent":
+# HELLO, INIT (accepted), HEARTBEAT (answered), EXEC (run to completion, output sent after exit
+# with absolute offsets, then EXIT); any other frame gets an ERROR on its stream. A malformed frame
+# ends the channel and powers the guest off: a confused peer must not be guessed at.
+# Limits (honest): no stdin (commands get /dev/null), no tty, no streaming (output is sent when the
+# command ends), argv strings lose trailing newlines, and an exit status 129..192 is reported as
+# a signal because sh cannot tell the two apart.
+/bin/busybox mkdir -p /proc /sys /dev /tmp /run
+/bin/busybox mount -t proc proc /proc
+/bin/busybox mount -t sysfs sysfs /sys
+/bin/busybox mount -t devtmpfs devtmpfs /dev
+/bin/busybox --install -s /bin
+export PATH=/bin:/sbin:/usr/bin:/usr/sbin
+read -r up _ < /proc/uptime
+echo "palisade-init uptime=$up" > /dev/console
+
+while read -r m; do
+    [ -n "$m" ] && insmod "/lib/modules/$m" 2>/dev/console
+done < /etc/palisade/modules
+
+PORT=
+i=0
+while [ -z "$PORT" ] && [ $i -lt 200 ]; do
+    for p in /sys/class/virtio-ports/*; do
+        [ -r "$p/name" ] && [ "$(cat "$p/name")" = dev.palisade.agent ] && PORT=/dev/${p##*/}
+    done
+    [ -z "$PORT" ] && { sleep 0.05; i=$((i + 1)); }
+done
+[ -z "$PORT" ] && { echo "palisade-init: no agent port" > /dev/console; poweroff -f; }
+while [ ! -c "$PORT" ]; do sleep 0.05; done
+exec 3<>"$PORT"
+
+MAX=1048576
+F=/run/frame
+P=/run/payload
+
+# oct N -> the byte N as a printf octal escape
+oct() { printf '\\%03o' "$1"; }
+u8() { printf "$(oct "$1")"; }
+u32() { printf "$(oct $(($1 >> 24 & 255)))$(oct $(($1 >> 16 & 255)))$(oct $(($1 >> 8 & 255)))$(oct $(($1 & 255)))"; }
+# frame TYPE STREAM PAYLOAD-FILE: write one whole frame with a single write
+frame() {
+    n=$(wc -c < "$3")
+    { u32 $((n + 5)); u8 "$1"; u32 "$2"; cat "$3"; } > $F
+    cat $F >&3
+}
+u32at() { set -- $(od -An -tu1 -j "$2" -N 4 "$1"); echo $(( ($1 << 24) | ($2 << 16) | ($3 << 8) | $4 )); }
+strat() { dd if="$1" bs=4096 skip="$2" count="$3" iflag=skip_bytes,count_bytes 2>/dev/null; }
+fail() {
+    { u32 ${#2}; printf '%s' "$2"; } > /run/err
+    frame 13 "$1" /run/err
+}
+
+{ printf '\000\001'; a="palisade-shim/0.1 $(uname -r)"; u32 ${#a}; printf '%s' "$a"; } > /run/hello
+frame 1 0 /run/hello
+
+# send_output STREAM CHANNEL FILE: OUTPUT frames of at most 64 KiB with absolute offsets
+send_output() {
+    size=$(wc -c < "$3"); off=0
+    while [ "$off" -lt "$size" ]; do
+        { u8 "$2"; u32 0; u32 "$off"; dd if="$3" bs=65536 skip="$off" count=65536 iflag=skip_bytes,count_bytes 2>/dev/null; } > /run/out
+        frame 5 "$1" /run/out
+        off=$((off + 65536))
+    done
+}
+
+run_exec() {
+    stream=$1; f=$P
+    pos=1
+    n=$(u32at $f $pos); cwd=$(strat $f $((pos + 4)) "$n"); pos=$((pos + 4 + n))
+    argc=$(u32at $f $pos); pos=$((pos + 4))
+    # Build "env -i ENV... -- ARGV..." in the positional parameters; argv is read first into a file.
+    : > /run/argv
+    k=0
+    while [ $k -lt "$argc" ]; do
+        n=$(u32at $f $pos); echo "$pos $n" >> /run/argv; pos=$((pos + 4 + n)); k=$((k + 1))
+    done
+    envc=$(u32at $f $pos); pos=$((pos + 4))
+    set -- env -i
+    k=0
+    while [ $k -lt "$envc" ]; do
+        n=$(u32at $f $pos); set -- "$@" "$(strat $f $((pos + 4)) "$n")"; pos=$((pos + 4 + n)); k=$((k + 1))
+    done
+    while read -r apos alen; do
+        set -- "$@" "$(strat $f $((apos + 4)) "$alen")"
+    done < /run/argv
+    (cd "$cwd" && exec "$@") < /dev/null > /run/stdout 2> /run/stderr
+    rc=$?
+    send_output "$stream" 1 /run/stdout
+    send_output "$stream" 2 /run/stderr
+    if [ $rc -gt 128 ] && [ $rc -le 192 ]; then code=0; sig=$((rc - 128)); else code=$rc; sig=0; fi
+    { u8 $code; u8 $sig; } > /run/exit
+    frame 6 "$stream" /run/exit
+}
+
+while :; do
+    dd bs=9 count=1 iflag=fullblock of=/run/head <&3 2>/dev/null
+    [ "$(wc -c < /run/head)" -eq 9 ] || break
+    set -- $(od -An -tu1 /run/head)
+    len=$(( ($1 << 24) | ($2 << 16) | ($3 << 8) | $4 )); type=$5
+    stream=$(( ($6 << 24) | ($7 << 16) | ($8 << 8) | $9 ))
+    if [ $len -lt 5 ] || [ $len -gt $MAX ]; then fail 0 "frame length $len outside 5..$MAX"; break; fi
+    n=$((len - 5))
+    if [ $n -gt 0 ]; then
+        dd bs=$n count=1 iflag=fullblock of=$P <&3 2>/dev/null
+        [ "$(wc -c < $P)" -eq $n ] || break
+    else
+        : > $P
+    fi
+    case $type in
+        2) ;;
+        3) run_exec "$stream" ;;
+        8) { dd if=$P bs=8 count=1 2>/dev/null; u8 1; } > /run/beat; frame 8 0 /run/beat ;;
+        *) fail "$stream" "palisade-shim does not handle frame type $type" ;;
+    esac
+done
+echo "palisade-init: channel closed" > /dev/console
+poweroff -f
