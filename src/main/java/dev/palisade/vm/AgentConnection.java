@@ -1,0 +1,183 @@
+package dev.palisade.vm;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.channels.SocketChannel;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The host's end of the channel to one guest agent: a virtual thread reads frames and routes them
+ * to the command (stream) they belong to; writers send whole frames under a lock. The host opens
+ * odd stream ids and the guest even ones, so neither side needs to ask the other.
+ */
+final class AgentConnection implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(AgentConnection.class.getName());
+
+    private final SocketChannel channel;
+    private final InputStream in;
+    private final OutputStream out;
+    private final Object writeLock = new Object();
+    private final Map<Integer, ExecCollector> execs = new ConcurrentHashMap<>();
+    private final Map<Long, CountDownLatch> beats = new ConcurrentHashMap<>();
+    private final AtomicInteger nextStream = new AtomicInteger(1);
+    private final AtomicLong nextBeat = new AtomicLong();
+    private final CountDownLatch helloSeen = new CountDownLatch(1);
+    private final Thread reader;
+    private volatile Frame.Hello hello;
+    private volatile IOException failure;
+
+    AgentConnection(SocketChannel channel) {
+        this.channel = channel;
+        this.in = ChannelStreams.in(channel);
+        this.out = ChannelStreams.out(channel);
+        this.reader = Thread.ofVirtual().name("vm-agent-reader").start(this::readLoop);
+    }
+
+    private void readLoop() {
+        try {
+            while (true) {
+                route(FrameCodec.read(in));
+            }
+        } catch (EOFException e) {
+            failAll(new IOException("guest agent closed the channel", e));
+        } catch (IOException e) {
+            failAll(e);
+        }
+    }
+
+    private void route(Frame f) throws IOException {
+        switch (f) {
+            case Frame.Hello h -> {
+                if (h.version() != Frame.PROTOCOL_VERSION) {
+                    send(new Frame.Error(0, "unsupported protocol version " + h.version()));
+                    throw new FrameException("guest agent speaks protocol " + h.version() + ", host speaks "
+                            + Frame.PROTOCOL_VERSION);
+                }
+                hello = h;
+                helloSeen.countDown();
+            }
+            case Frame.Output o -> collector(o.stream()).output(o);
+            case Frame.Exit x -> {
+                collector(x.stream()).exit(x);
+                execs.remove(x.stream());
+            }
+            case Frame.Heartbeat h -> {
+                CountDownLatch l = h.reply() ? beats.remove(h.sequence()) : null;
+                if (l == null) {
+                    throw new FrameException("unexpected heartbeat " + h.sequence() + " from the guest");
+                }
+                l.countDown();
+            }
+            case Frame.Error e -> {
+                if (e.stream() == 0) {
+                    throw new FrameException("guest agent reported a channel error: " + e.message());
+                }
+                ExecCollector c = execs.remove(e.stream());
+                if (c != null) {
+                    c.fail(new IOException("guest agent: " + e.message()));
+                } else {
+                    LOG.log(System.Logger.Level.WARNING, "guest error on stream {0}: {1}", e.stream(), e.message());
+                }
+            }
+            case Frame.ProxyOpen p -> send(new Frame.Error(p.stream(), "proxy tunnels are not implemented yet"));
+            case Frame.ProxyData p -> send(new Frame.Error(p.stream(), "no such tunnel"));
+            case Frame.ProxyClose p -> {
+                // No tunnels exist yet; nothing to close.
+            }
+            case Frame.Credit c -> {
+                // The host sends no stdin or tunnel data yet, so it never waits for credit.
+            }
+            case Frame.Init i -> throw new FrameException("INIT is host to guest only");
+            case Frame.Exec e -> throw new FrameException("EXEC is host to guest only");
+            case Frame.Stdin s -> throw new FrameException("STDIN is host to guest only");
+            case Frame.Signal s -> throw new FrameException("SIGNAL is host to guest only");
+        }
+    }
+
+    private ExecCollector collector(int stream) throws FrameException {
+        ExecCollector c = execs.get(stream);
+        if (c == null) {
+            throw new FrameException("frame for unknown stream " + stream);
+        }
+        return c;
+    }
+
+    private void failAll(IOException e) {
+        failure = e;
+        helloSeen.countDown();
+        execs.values().forEach(c -> c.fail(e));
+        execs.clear();
+        beats.values().forEach(CountDownLatch::countDown);
+        try {
+            channel.close();
+        } catch (IOException ignored) {
+            // Already failing; the first cause is the one reported.
+        }
+    }
+
+    void send(Frame f) throws IOException {
+        byte[] bytes = FrameCodec.encode(f);
+        synchronized (writeLock) {
+            out.write(bytes);
+        }
+    }
+
+    Frame.Hello awaitHello(Duration timeout) throws IOException, InterruptedException {
+        if (!helloSeen.await(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            throw new IOException("no hello from the guest agent within " + timeout);
+        }
+        if (hello == null) {
+            throw new IOException("channel failed before the guest agent's hello: " + failure.getMessage(), failure);
+        }
+        return hello;
+    }
+
+    ExecResult exec(List<String> argv, List<String> env, String cwd, Duration timeout)
+            throws IOException, InterruptedException {
+        int stream = nextStream.getAndAdd(2);
+        ExecCollector c = new ExecCollector(stream);
+        execs.put(stream, c);
+        if (failure != null) {
+            execs.remove(stream);
+            throw new IOException("channel to the guest agent failed: " + failure.getMessage(), failure);
+        }
+        send(new Frame.Exec(stream, argv, env, cwd, false));
+        return c.await(timeout);
+    }
+
+    /** Sends a heartbeat and waits for its reply; returns the round trip in nanoseconds. */
+    long heartbeat(Duration timeout) throws IOException, InterruptedException {
+        long seq = nextBeat.getAndIncrement();
+        CountDownLatch l = new CountDownLatch(1);
+        beats.put(seq, l);
+        long t0 = System.nanoTime();
+        send(new Frame.Heartbeat(seq, false));
+        if (!l.await(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            beats.remove(seq);
+            throw new IOException("heartbeat " + seq + " not answered within " + timeout);
+        }
+        if (failure != null) {
+            throw new IOException("channel failed: " + failure.getMessage(), failure);
+        }
+        return System.nanoTime() - t0;
+    }
+
+    @Override
+    public void close() throws IOException {
+        channel.close();
+        try {
+            reader.join(Duration.ofSeconds(5));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

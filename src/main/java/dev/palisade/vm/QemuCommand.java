@@ -1,0 +1,35 @@
+package dev.palisade.vm;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The QEMU command line for a VM: no defaults, no user config, no NIC, no display; QEMU's own
+ * seccomp sandbox on (qemu(1) {@code -sandbox}); one device list rendered for the accelerator's
+ * virtio transport.
+ */
+final class QemuCommand {
+    /** Kernel command line: serial console for diagnostics, quiet (printk to a TCG serial port is slow), halt on panic. */
+    static final String CMDLINE = "console=ttyS0 quiet panic=-1 rdinit=/init";
+
+    private QemuCommand() {
+    }
+
+    static List<String> build(VmConfig c) {
+        Accelerator.Transport t = c.accelerator().transport();
+        List<String> a = new ArrayList<>();
+        a.add(c.qemu().toString());
+        a.addAll(List.of("-nodefaults", "-no-user-config", "-nographic", "-no-reboot"));
+        a.addAll(c.accelerator().machineArgs());
+        a.addAll(List.of("-m", Integer.toString(c.memoryMiB()), "-smp", "1"));
+        a.addAll(List.of("-sandbox", "on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny"));
+        a.addAll(List.of("-kernel", c.kernel().toString(), "-initrd", c.initramfs().toString(), "-append", CMDLINE));
+        a.addAll(List.of("-serial", "file:" + c.consoleLog()));
+        // The device list: each entry is rendered for the transport, nothing else is added.
+        a.addAll(List.of("-device", t.device("virtio-serial") + ",id=vser"));
+        a.addAll(List.of("-chardev", "socket,id=agent,path=" + c.agentSocket()));
+        a.addAll(List.of("-device", "virtserialport,bus=vser.0,chardev=agent,name=" + VmConfig.AGENT_PORT));
+        a.addAll(List.of("-device", t.device("virtio-rng")));
+        return List.copyOf(a);
+    }
+}

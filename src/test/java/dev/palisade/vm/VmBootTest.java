@@ -1,0 +1,124 @@
+package dev.palisade.vm;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+import dev.palisade.image.ImageBuilder;
+import dev.palisade.image.ImageInstaller;
+import dev.palisade.image.InstalledImage;
+import dev.palisade.testing.Prerequisites;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Boots one real guest under TCG (the accelerator CI has) from an image built from the host's
+ * Debian kernel and busybox, and talks to the init shim over virtio-serial. One boot for the class.
+ */
+@Tag("vm")
+@Timeout(240)
+class VmBootTest {
+    private static final Duration T = Duration.ofSeconds(60);
+    private static final List<String> PATH = List.of("PATH=/bin:/sbin");
+
+    @TempDir
+    static Path dir;
+    static InstalledImage image;
+    static Vm vm;
+
+    @BeforeAll
+    static void boot() throws Exception {
+        Path qemu = Prerequisites.requireExecutable("qemu-system-x86_64");
+        Prerequisites.require(Files.isRegularFile(Path.of("/bin/busybox")), "/bin/busybox (busybox-static)");
+        ImageBuilder.Inputs in;
+        try {
+            in = ImageBuilder.hostInputs();
+        } catch (IOException e) {
+            Prerequisites.require(false, "a host kernel image (linux-image-amd64): " + e.getMessage());
+            return;
+        }
+        ImageBuilder.build(in, "vmtest", "1", dir.resolve("bundle"));
+        image = ImageInstaller.install(dir.resolve("bundle"), dir.resolve("store"));
+        vm = Vm.boot(new VmConfig(qemu, Accelerator.TCG, image.kernel(), image.initramfs(), dir.resolve("run"), 256,
+                Duration.ofSeconds(120)));
+    }
+
+    @AfterAll
+    static void shutdown() throws IOException {
+        if (vm != null) {
+            vm.close();
+            assertThat(vm.isAlive()).as("QEMU after close").isFalse();
+        }
+    }
+
+    @Test
+    void saysHelloWithProtocolVersionAndGuestKernel() {
+        assertThat(vm.hello().version()).isEqualTo(Frame.PROTOCOL_VERSION);
+        assertThat(vm.hello().agent()).startsWith("palisade-shim/").endsWith(image.manifest().kernelRelease());
+    }
+
+    @Test
+    void unameReportsTheGuestKernelNotTheHost() throws Exception {
+        ExecResult r = vm.exec(List.of("uname", "-r"), PATH, "/", T);
+        assertThat(r.status()).isZero();
+        assertThat(r.stdoutText()).isEqualTo(image.manifest().kernelRelease() + "\n");
+        assertThat(r.stderrText()).isEmpty();
+        // The guest is a different machine: its hostname and pid 1 are its own.
+        ExecResult init = vm.exec(List.of("cat", "/proc/1/cmdline"), PATH, "/", T);
+        assertThat(init.stdoutText()).startsWith("/bin/busybox");
+    }
+
+    @Test
+    void exitCodesStderrEnvAndCwdComeBack() throws Exception {
+        ExecResult r = vm.exec(List.of("sh", "-c", "echo \"$GREETING\"; pwd; echo oops >&2; exit 3"),
+                List.of("PATH=/bin", "GREETING=hi there"), "/tmp", T);
+        assertThat(r.status()).isEqualTo(3);
+        assertThat(r.signal()).isZero();
+        assertThat(r.stdoutText()).isEqualTo("hi there\n/tmp\n");
+        assertThat(r.stderrText()).isEqualTo("oops\n");
+    }
+
+    @Test
+    void deathBySignalIsReportedAsSignal() throws Exception {
+        ExecResult r = vm.exec(List.of("sh", "-c", "kill -9 $$"), PATH, "/", T);
+        assertThat(r.signal()).isEqualTo(9);
+        assertThat(r.status()).isEqualTo(137);
+    }
+
+    @Test
+    void missingCommandIs127() throws Exception {
+        ExecResult r = vm.exec(List.of("no-such-command"), PATH, "/", T);
+        assertThat(r.status()).isEqualTo(127);
+    }
+
+    @Test
+    void largeOutputArrivesWholeAcrossChunks() throws Exception {
+        ExecResult r = vm.exec(List.of("sh", "-c", "yes palisade | head -c 200000"), PATH, "/", T);
+        assertThat(r.status()).isZero();
+        assertThat(r.stdout()).hasSize(200000);
+        assertThat(r.stdoutText()).startsWith("palisade\npalisade\n");
+    }
+
+    @Test
+    void heartbeatIsAnswered() throws Exception {
+        long rtt = vm.heartbeat(T);
+        assertThat(rtt).isPositive();
+    }
+
+    @Test
+    void invalidRequestIsRefusedOnTheHostAndTheChannelSurvives() throws Exception {
+        // A malformed environment never reaches the wire; the channel stays usable.
+        assertThatThrownBy(() -> vm.exec(List.of("sh", "-c", "exit 0"), List.of("BAD"), "/", T))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThat(vm.exec(List.of("true"), PATH, "/", T).status()).isZero();
+    }
+}
