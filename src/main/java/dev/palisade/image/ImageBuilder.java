@@ -102,6 +102,16 @@ public final class ImageBuilder {
         }
     }
 
+    /**
+     * Packs a bundle directory into one archive file for distribution.
+     *
+     * @param bundleDir the bundle directory
+     * @param file the archive to create; must not exist
+     */
+    public static void pack(Path bundleDir, Path file) throws IOException {
+        BundleArchive.write(bundleDir, ImageInstaller.readManifest(bundleDir), file);
+    }
+
     static JsonMapper json() {
         return JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build();
     }

@@ -19,7 +19,7 @@ import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * Installs an image bundle ({@code palisade image install DIR}) under the image store. Nothing is
+ * Installs an image bundle ({@code palisade image install FILE|DIR}) under the image store. Nothing is
  * used before it is verified: each compressed part's SHA-256 is checked before it is decompressed,
  * decompression stops at the size the manifest declares, and the plain SHA-256 is checked before
  * the image becomes visible. The image is unpacked into a temporary directory beside its final
@@ -65,15 +65,26 @@ public final class ImageInstaller {
     }
 
     /**
-     * Verifies and installs a bundle directory. Installing the same image again returns the
+     * Verifies and installs a bundle, given as its directory or as one archive file. Installing the same image again returns the
      * existing installation; a different image under the same name and version is refused.
      *
-     * @param bundle the bundle directory
+     * @param bundle the bundle directory or archive file
      * @param store the image store
      * @return the installed image
      * @throws ImageException on any verification failure; nothing is installed then
      */
     public static InstalledImage install(Path bundle, Path store) throws IOException {
+        if (Files.isRegularFile(bundle)) {
+            // A bundle file is unpacked beside the store, then verified like a directory.
+            Files.createDirectories(store);
+            Path unpacked = Files.createTempDirectory(store, ".unpack-");
+            try {
+                BundleArchive.extract(bundle, unpacked);
+                return install(unpacked, store);
+            } finally {
+                Trees.deleteQuietly(unpacked);
+            }
+        }
         Manifest m = readManifest(bundle);
         Files.createDirectories(store);
         Path target = store.resolve(m.installName());

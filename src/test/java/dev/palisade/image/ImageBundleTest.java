@@ -189,4 +189,51 @@ class ImageBundleTest {
                 .isInstanceOf(ImageException.class).hasMessageContaining("already installed")
                 .hasMessageContaining("different content");
     }
+
+    @Test
+    void installsFromAPackedBundleFile() throws IOException {
+        Path file = work.resolve("image.bundle");
+        ImageBuilder.pack(bundle, file);
+        InstalledImage img = ImageInstaller.install(file, store);
+        assertThat(Files.mismatch(img.kernel(), ImageBuilder.hostInputs().kernel())).isEqualTo(-1L);
+        try (Stream<Path> s = Files.list(store)) {
+            assertThat(s.map(p -> p.getFileName().toString()).toList()).containsExactly("test-image-1.0");
+        }
+    }
+
+    @Test
+    void refusesACorruptedPartInsideABundleFile() throws IOException {
+        Path file = work.resolve("image.bundle");
+        ImageBuilder.pack(bundle, file);
+        byte[] data = Files.readAllBytes(file);
+        data[data.length - 4096] ^= 0x40;
+        Files.write(file, data);
+        assertThatThrownBy(() -> ImageInstaller.install(file, store))
+                .isInstanceOf(ImageException.class).hasMessageContaining("is corrupt");
+        assertNothingInstalled();
+    }
+
+    @Test
+    void refusesArchiveEntriesThatEscapeOrAreLinks() throws Exception {
+        Path tar = Prerequisites.requireExecutable("tar");
+        Path src = Files.createDirectories(work.resolve("src"));
+        Files.writeString(src.resolve("manifest.json"), "{}");
+        Files.createSymbolicLink(src.resolve("link"), Path.of("/etc/passwd"));
+        run(src, tar.toString(), "-cf", "../escape.tar", "-P", "--transform=s,^,../../,", "manifest.json");
+        run(src, tar.toString(), "-cf", "../link.tar", "--transform=s,link,manifest.json,", "link");
+        assertThatThrownBy(() -> ImageInstaller.install(work.resolve("escape.tar"), store))
+                .isInstanceOf(ImageException.class)
+                .hasMessageContaining("bundle entry '../../manifest.json' is not manifest.json or parts/<name>.zst");
+        assertThatThrownBy(() -> ImageInstaller.install(work.resolve("link.tar"), store))
+                .isInstanceOf(ImageException.class)
+                .hasMessageContaining("bundle entry 'manifest.json' is not a regular file");
+        assertNothingInstalled();
+        assertThat(work.getParent().resolve("manifest.json")).doesNotExist();
+    }
+
+    private static void run(Path dir, String... cmd) throws Exception {
+        Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor()).as(out).isZero();
+    }
 }
