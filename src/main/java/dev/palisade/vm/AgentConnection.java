@@ -141,8 +141,7 @@ final class AgentConnection implements AutoCloseable {
         return hello;
     }
 
-    ExecResult exec(List<String> argv, List<String> env, String cwd, Duration timeout)
-            throws IOException, InterruptedException {
+    GuestProcess start(List<String> argv, List<String> env, String cwd) throws IOException {
         int stream = nextStream.getAndAdd(2);
         ExecCollector c = new ExecCollector(stream);
         execs.put(stream, c);
@@ -150,8 +149,14 @@ final class AgentConnection implements AutoCloseable {
             execs.remove(stream);
             throw new IOException("channel to the guest agent failed: " + failure.getMessage(), failure);
         }
-        send(new Frame.Exec(stream, argv, env, cwd, false));
-        return c.await(timeout);
+        Frame.Exec exec = new Frame.Exec(stream, argv, env, cwd, false);
+        try {
+            send(exec);
+        } catch (IOException e) {
+            execs.remove(stream);
+            throw e;
+        }
+        return new GuestProcess(this, stream, c);
     }
 
     /** Sends a heartbeat and waits for its reply; returns the round trip in nanoseconds. */

@@ -142,10 +142,22 @@ public final class Vm implements AutoCloseable {
     public ExecResult exec(List<String> argv, List<String> env, String cwd, Duration timeout)
             throws IOException, InterruptedException {
         try {
-            return agent.exec(argv, env, cwd, timeout);
+            return agent.start(argv, env, cwd).await(timeout);
         } catch (IOException e) {
             throw new IOException(e.getMessage() + (qemu.isAlive() ? "" : diagnostics(config)), e);
         }
+    }
+
+    /**
+     * Starts a command in the guest without waiting for it.
+     *
+     * @param argv the command and arguments
+     * @param env the environment (NAME=VALUE)
+     * @param cwd the absolute working directory in the guest
+     * @return the running command
+     */
+    public GuestProcess start(List<String> argv, List<String> env, String cwd) throws IOException {
+        return agent.start(argv, env, cwd);
     }
 
     /**

@@ -1,9 +1,12 @@
 #!/bin/busybox sh
 # Palisade guest init shim (busybox sh). Groundwork for the Java guest agent: speaks the channel's
 # frame protocol (dev.palisade.vm.FrameCodec) over the virtio-serial port "dev.palisade.agent":
-# HELLO, INIT (accepted), HEARTBEAT (answered), EXEC (run to completion, output sent after exit
-# with absolute offsets, then EXIT); any other frame gets an ERROR on its stream. A malformed frame
-# ends the channel and powers the guest off: a confused peer must not be guessed at.
+# HELLO, INIT (accepted), HEARTBEAT (answered), EXEC (each command in the background, so heartbeats
+# and signals are served while it runs; output sent after it exits, with absolute offsets, then
+# EXIT), SIGNAL (delivered); any other frame gets an ERROR on its stream. A malformed frame ends the
+# channel and powers the guest off: a confused peer must not be guessed at.
+# Every frame is written with one write(2) of at most 32 KiB: virtio_console splits larger writes,
+# and concurrent writers (the loop and background commands) must never interleave inside a frame.
 # Limits (honest): no stdin (commands get /dev/null), no tty, no streaming (output is sent when the
 # command ends), argv strings lose trailing newlines, and an exit status 129..192 is reported as
 # a signal because sh cannot tell the two apart.
@@ -33,49 +36,50 @@ while [ ! -c "$PORT" ]; do sleep 0.05; done
 exec 3<>"$PORT"
 
 MAX=1048576
-F=/run/frame
 P=/run/payload
+CHUNK=32000
 
 # oct N -> the byte N as a printf octal escape
 oct() { printf '\\%03o' "$1"; }
 u8() { printf "$(oct "$1")"; }
 u32() { printf "$(oct $(($1 >> 24 & 255)))$(oct $(($1 >> 16 & 255)))$(oct $(($1 >> 8 & 255)))$(oct $(($1 & 255)))"; }
-# frame TYPE STREAM PAYLOAD-FILE: write one whole frame with a single write
+# frame TYPE STREAM PAYLOAD-FILE: write one whole frame with a single write (payload <= CHUNK)
 frame() {
     n=$(wc -c < "$3")
-    { u32 $((n + 5)); u8 "$1"; u32 "$2"; cat "$3"; } > $F
-    cat $F >&3
+    { u32 $((n + 5)); u8 "$1"; u32 "$2"; cat "$3"; } > "$3.frame"
+    dd if="$3.frame" bs=32768 2>/dev/null >&3
 }
 u32at() { set -- $(od -An -tu1 -j "$2" -N 4 "$1"); echo $(( ($1 << 24) | ($2 << 16) | ($3 << 8) | $4 )); }
 strat() { dd if="$1" bs=4096 skip="$2" count="$3" iflag=skip_bytes,count_bytes 2>/dev/null; }
 fail() {
-    { u32 ${#2}; printf '%s' "$2"; } > /run/err
-    frame 13 "$1" /run/err
+    { u32 ${#2}; printf '%s' "$2"; } > /run/err.$1
+    frame 13 "$1" /run/err.$1
 }
 
 { printf '\000\001'; a="palisade-shim/0.1 $(uname -r)"; u32 ${#a}; printf '%s' "$a"; } > /run/hello
 frame 1 0 /run/hello
 
-# send_output STREAM CHANNEL FILE: OUTPUT frames of at most 64 KiB with absolute offsets
+# send_output STREAM CHANNEL FILE: OUTPUT frames of at most CHUNK bytes with absolute offsets
 send_output() {
     size=$(wc -c < "$3"); off=0
     while [ "$off" -lt "$size" ]; do
-        { u8 "$2"; u32 0; u32 "$off"; dd if="$3" bs=65536 skip="$off" count=65536 iflag=skip_bytes,count_bytes 2>/dev/null; } > /run/out
-        frame 5 "$1" /run/out
-        off=$((off + 65536))
+        { u8 "$2"; u32 0; u32 "$off"; dd if="$3" bs=$CHUNK skip="$off" count=$CHUNK iflag=skip_bytes,count_bytes 2>/dev/null; } > "$D/out"
+        frame 5 "$1" "$D/out"
+        off=$((off + CHUNK))
     done
 }
 
+# run_exec STREAM: runs in the background with its own directory /run/s<stream>
 run_exec() {
-    stream=$1; f=$P
+    stream=$1; D=/run/s$stream; f=$D/payload
     pos=1
     n=$(u32at $f $pos); cwd=$(strat $f $((pos + 4)) "$n"); pos=$((pos + 4 + n))
     argc=$(u32at $f $pos); pos=$((pos + 4))
     # Build "env -i ENV... -- ARGV..." in the positional parameters; argv is read first into a file.
-    : > /run/argv
+    : > $D/argv
     k=0
     while [ $k -lt "$argc" ]; do
-        n=$(u32at $f $pos); echo "$pos $n" >> /run/argv; pos=$((pos + 4 + n)); k=$((k + 1))
+        n=$(u32at $f $pos); echo "$pos $n" >> $D/argv; pos=$((pos + 4 + n)); k=$((k + 1))
     done
     envc=$(u32at $f $pos); pos=$((pos + 4))
     set -- env -i
@@ -85,14 +89,18 @@ run_exec() {
     done
     while read -r apos alen; do
         set -- "$@" "$(strat $f $((apos + 4)) "$alen")"
-    done < /run/argv
-    (cd "$cwd" && exec "$@") < /dev/null > /run/stdout 2> /run/stderr
+    done < $D/argv
+    (cd "$cwd" && exec "$@") < /dev/null > $D/stdout 2> $D/stderr &
+    echo $! > $D/pid
+    wait $!
     rc=$?
-    send_output "$stream" 1 /run/stdout
-    send_output "$stream" 2 /run/stderr
+    rm -f $D/pid
+    send_output "$stream" 1 $D/stdout
+    send_output "$stream" 2 $D/stderr
     if [ $rc -gt 128 ] && [ $rc -le 192 ]; then code=0; sig=$((rc - 128)); else code=$rc; sig=0; fi
-    { u8 $code; u8 $sig; } > /run/exit
-    frame 6 "$stream" /run/exit
+    { u8 $code; u8 $sig; } > $D/exit
+    frame 6 "$stream" $D/exit
+    rm -rf $D
 }
 
 while :; do
@@ -111,7 +119,11 @@ while :; do
     fi
     case $type in
         2) ;;
-        3) run_exec "$stream" ;;
+        3) if [ -e /run/s$stream ]; then fail "$stream" "stream $stream is already in use"
+           else mkdir /run/s$stream; mv $P /run/s$stream/payload; run_exec "$stream" & fi ;;
+        7) set -- $(od -An -tu1 $P)
+           if [ -r /run/s$stream/pid ]; then kill -"$1" "$(cat /run/s$stream/pid)" 2>/dev/null
+           else fail "$stream" "no running command on stream $stream"; fi ;;
         8) { dd if=$P bs=8 count=1 2>/dev/null; u8 1; } > /run/beat; frame 8 0 /run/beat ;;
         *) fail "$stream" "palisade-shim does not handle frame type $type" ;;
     esac

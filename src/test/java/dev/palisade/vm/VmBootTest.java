@@ -109,9 +109,24 @@ class VmBootTest {
     }
 
     @Test
-    void heartbeatIsAnswered() throws Exception {
-        long rtt = vm.heartbeat(T);
+    void heartbeatIsAnsweredWhileACommandRuns() throws Exception {
+        GuestProcess sleeper = vm.start(List.of("sleep", "30"), PATH, "/");
+        long rtt = vm.heartbeat(Duration.ofSeconds(10));
         assertThat(rtt).isPositive();
+        sleeper.signal(15);
+        ExecResult r = sleeper.await(T);
+        assertThat(r.signal()).isEqualTo(15);
+        assertThat(r.status()).isEqualTo(143);
+    }
+
+    @Test
+    void concurrentCommandsKeepTheirOutputApart() throws Exception {
+        GuestProcess a = vm.start(List.of("sh", "-c", "sleep 1; yes a | head -c 70000"), PATH, "/");
+        GuestProcess b = vm.start(List.of("sh", "-c", "yes b | head -c 70000"), PATH, "/");
+        ExecResult rb = b.await(T);
+        ExecResult ra = a.await(T);
+        assertThat(ra.stdoutText()).hasSize(70000).matches("(a\\n)+");
+        assertThat(rb.stdoutText()).hasSize(70000).matches("(b\\n)+");
     }
 
     @Test
