@@ -30,9 +30,9 @@ final class AgentConnection implements AutoCloseable {
     private final Map<Long, CountDownLatch> beats = new ConcurrentHashMap<>();
     private final AtomicInteger nextStream = new AtomicInteger(1);
     private final AtomicLong nextBeat = new AtomicLong();
-    private final CountDownLatch helloSeen = new CountDownLatch(1);
+    private final java.util.concurrent.BlockingQueue<Frame.Hello> hellos =
+            new java.util.concurrent.LinkedBlockingQueue<>();
     private final Thread reader;
-    private volatile Frame.Hello hello;
     private volatile IOException failure;
 
     AgentConnection(SocketChannel channel) {
@@ -62,8 +62,7 @@ final class AgentConnection implements AutoCloseable {
                     throw new FrameException("guest agent speaks protocol " + h.version() + ", host speaks "
                             + Frame.PROTOCOL_VERSION);
                 }
-                hello = h;
-                helloSeen.countDown();
+                hellos.add(h);
             }
             case Frame.Output o -> collector(o.stream()).output(o);
             case Frame.Exit x -> {
@@ -72,10 +71,12 @@ final class AgentConnection implements AutoCloseable {
             }
             case Frame.Heartbeat h -> {
                 CountDownLatch l = h.reply() ? beats.remove(h.sequence()) : null;
-                if (l == null) {
+                if (l != null) {
+                    l.countDown();
+                } else if (!h.reply() || h.sequence() >= nextBeat.get()) {
                     throw new FrameException("unexpected heartbeat " + h.sequence() + " from the guest");
                 }
-                l.countDown();
+                // Otherwise a late reply to a beat that already timed out: harmless.
             }
             case Frame.Error e -> {
                 if (e.stream() == 0) {
@@ -113,7 +114,6 @@ final class AgentConnection implements AutoCloseable {
 
     private void failAll(IOException e) {
         failure = e;
-        helloSeen.countDown();
         execs.values().forEach(c -> c.fail(e));
         execs.clear();
         beats.values().forEach(CountDownLatch::countDown);
@@ -131,14 +131,22 @@ final class AgentConnection implements AutoCloseable {
         }
     }
 
+    /** Waits for the agent's next HELLO: sent at start, and in answer to INIT. */
     Frame.Hello awaitHello(Duration timeout) throws IOException, InterruptedException {
-        if (!helloSeen.await(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-            throw new IOException("no hello from the guest agent within " + timeout);
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            Frame.Hello h = hellos.poll(50, TimeUnit.MILLISECONDS);
+            if (h != null) {
+                return h;
+            }
+            IOException f = failure;
+            if (f != null) {
+                throw new IOException("channel failed before the guest agent's hello: " + f.getMessage(), f);
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IOException("no hello from the guest agent within " + timeout);
+            }
         }
-        if (hello == null) {
-            throw new IOException("channel failed before the guest agent's hello: " + failure.getMessage(), failure);
-        }
-        return hello;
     }
 
     GuestProcess start(List<String> argv, List<String> env, String cwd) throws IOException {

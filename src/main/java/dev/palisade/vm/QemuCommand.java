@@ -16,6 +16,11 @@ final class QemuCommand {
     }
 
     static List<String> build(VmConfig c) {
+        return build(c, false);
+    }
+
+    /** With {@code incoming}, QEMU waits for a migration stream (QMP migrate-incoming) instead of booting. */
+    static List<String> build(VmConfig c, boolean incoming) {
         Accelerator.Transport t = c.accelerator().transport();
         List<String> a = new ArrayList<>();
         a.add(c.qemu().toString());
@@ -25,11 +30,16 @@ final class QemuCommand {
         a.addAll(List.of("-sandbox", "on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny"));
         a.addAll(List.of("-kernel", c.kernel().toString(), "-initrd", c.initramfs().toString(), "-append", CMDLINE));
         a.addAll(List.of("-serial", "file:" + c.consoleLog()));
+        // QMP for stop/cont/migrate; like the agent port, QEMU connects to a socket the host owns.
+        a.addAll(List.of("-chardev", "socket,id=qmp,path=" + c.qmpSocket(), "-mon", "chardev=qmp,mode=control"));
         // The device list: each entry is rendered for the transport, nothing else is added.
         a.addAll(List.of("-device", t.device("virtio-serial") + ",id=vser"));
         a.addAll(List.of("-chardev", "socket,id=agent,path=" + c.agentSocket()));
         a.addAll(List.of("-device", "virtserialport,bus=vser.0,chardev=agent,name=" + VmConfig.AGENT_PORT));
         a.addAll(List.of("-device", t.device("virtio-rng")));
+        if (incoming) {
+            a.addAll(List.of("-incoming", "defer"));
+        }
         return List.copyOf(a);
     }
 }

@@ -25,13 +25,15 @@ public final class Vm implements AutoCloseable {
     private final VmConfig config;
     private final Process qemu;
     private final AgentConnection agent;
+    private final Qmp qmp;
     private final Frame.Hello hello;
     private final long bootNanos;
 
-    private Vm(VmConfig config, Process qemu, AgentConnection agent, Frame.Hello hello, long bootNanos) {
+    private Vm(VmConfig config, Process qemu, AgentConnection agent, Qmp qmp, Frame.Hello hello, long bootNanos) {
         this.config = config;
         this.qemu = qemu;
         this.agent = agent;
+        this.qmp = qmp;
         this.hello = hello;
         this.bootNanos = bootNanos;
     }
@@ -45,19 +47,43 @@ public final class Vm implements AutoCloseable {
      *     message carries the tail of QEMU's log and the guest console
      */
     public static Vm boot(VmConfig config) throws IOException, InterruptedException {
+        return start(config, null, null);
+    }
+
+    /**
+     * Starts a VM from a snapshot saved by {@link #saveSnapshot} of the same image and settings,
+     * then gives the agent the session's identity (INIT) and waits for its answer.
+     *
+     * @param config what to launch; the same image, accelerator and memory as the snapshot's VM
+     * @param snapshot the snapshot file
+     * @param sessionId the session's id, sent to the guest in INIT
+     * @return the running VM
+     */
+    public static Vm restore(VmConfig config, Path snapshot, String sessionId) throws IOException, InterruptedException {
+        if (!Files.isRegularFile(snapshot)) {
+            throw new IOException("no snapshot at " + snapshot);
+        }
+        return start(config, snapshot, sessionId);
+    }
+
+    private static Vm start(VmConfig config, Path snapshot, String sessionId) throws IOException, InterruptedException {
         long t0 = System.nanoTime();
         Files.createDirectories(config.runtimeDir());
         Files.setPosixFilePermissions(config.runtimeDir(), PosixFilePermissions.fromString("rwx------"));
         Files.deleteIfExists(config.agentSocket());
+        Files.deleteIfExists(config.qmpSocket());
         if (config.accelerator() == Accelerator.TCG) {
             LOG.log(System.Logger.Level.WARNING, "VM runs under TCG (software emulation): no usable KVM");
         }
         ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+        ServerSocketChannel qmpServer = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         Process qemu = null;
         AgentConnection agent = null;
-        try (server) {
+        Qmp qmp = null;
+        try (server; qmpServer) {
             server.bind(UnixDomainSocketAddress.of(config.agentSocket()));
-            qemu = new ProcessBuilder(QemuCommand.build(config))
+            qmpServer.bind(UnixDomainSocketAddress.of(config.qmpSocket()));
+            qemu = new ProcessBuilder(QemuCommand.build(config, snapshot != null))
                     .redirectErrorStream(true)
                     .redirectOutput(config.qemuLog().toFile())
                     .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
@@ -65,21 +91,31 @@ public final class Vm implements AutoCloseable {
             long deadline = t0 + config.bootTimeout().toNanos();
             SocketChannel ch = accept(server, qemu, deadline);
             agent = new AgentConnection(ch);
+            qmp = new Qmp(accept(qmpServer, qemu, deadline));
+            if (snapshot != null) {
+                Snapshots.restore(qmp, config, snapshot, deadline);
+                agent.send(new Frame.Init(sessionId, System.currentTimeMillis(), Snapshots.entropy()));
+            }
             long left = Math.max(1, deadline - System.nanoTime());
             Frame.Hello h = agent.awaitHello(Duration.ofNanos(left));
             long boot = System.nanoTime() - t0;
             LOG.log(System.Logger.Level.INFO, "guest agent {0} ready after {1} ms", h.agent(), boot / 1_000_000);
-            return new Vm(config, qemu, agent, h, boot);
+            return new Vm(config, qemu, agent, qmp, h, boot);
         } catch (IOException | RuntimeException | InterruptedException e) {
             if (agent != null) {
                 agent.close();
             }
+            if (qmp != null) {
+                qmp.close();
+            }
             if (qemu != null) {
                 qemu.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
             }
-            throw new IOException("VM boot failed: " + e.getMessage() + diagnostics(config), e);
+            throw new IOException("VM " + (snapshot == null ? "boot" : "restore") + " failed: " + e.getMessage()
+                    + diagnostics(config), e);
         } finally {
             Files.deleteIfExists(config.agentSocket());
+            Files.deleteIfExists(config.qmpSocket());
         }
     }
 
@@ -170,6 +206,35 @@ public final class Vm implements AutoCloseable {
         return agent.heartbeat(timeout);
     }
 
+    /**
+     * Saves the running guest to a file and stops this VM: QMP {@code stop}, then a migration to a
+     * socket the host copies into the file (QEMU 7.2 has no file: migration, and its sandbox forbids
+     * exec:). The file appears atomically, only when the migration completed. Take it right after
+     * the agent's hello and before any session data reaches the guest: no secret may be in it.
+     *
+     * @param file where to write the snapshot
+     * @param timeout how long the migration may take
+     */
+    public void saveSnapshot(Path file, Duration timeout) throws IOException, InterruptedException {
+        try {
+            Snapshots.save(qmp, config, file, timeout);
+        } finally {
+            // The source stays paused after migrating; it will never power off by itself.
+            qemu.destroyForcibly();
+            close();
+        }
+    }
+
+    /** Freezes the guest's CPUs (QMP {@code stop}); the agent stops answering. */
+    public void pause() throws IOException {
+        qmp.execute("stop", java.util.Map.of());
+    }
+
+    /** Resumes the guest's CPUs (QMP {@code cont}). */
+    public void resume() throws IOException {
+        qmp.execute("cont", java.util.Map.of());
+    }
+
     /** Whether the QEMU process is still running. */
     public boolean isAlive() {
         return qemu.isAlive();
@@ -179,6 +244,7 @@ public final class Vm implements AutoCloseable {
     @Override
     public void close() throws IOException {
         agent.close();
+        qmp.close();
         try {
             if (!qemu.waitFor(2, TimeUnit.SECONDS)) {
                 qemu.destroyForcibly().waitFor(5, TimeUnit.SECONDS);

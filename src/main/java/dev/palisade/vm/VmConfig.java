@@ -45,6 +45,11 @@ public record VmConfig(Path qemu, Accelerator accelerator, Path kernel, Path ini
         return runtimeDir.resolve("agent.sock");
     }
 
+    /** The Unix socket the host listens on for QEMU's QMP monitor. */
+    public Path qmpSocket() {
+        return runtimeDir.resolve("qmp.sock");
+    }
+
     /** The guest's serial console, for diagnostics. */
     public Path consoleLog() {
         return runtimeDir.resolve("console.log");

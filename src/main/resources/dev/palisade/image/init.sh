@@ -1,7 +1,8 @@
 #!/bin/busybox sh
 # Palisade guest init shim (busybox sh). Groundwork for the Java guest agent: speaks the channel's
 # frame protocol (dev.palisade.vm.FrameCodec) over the virtio-serial port "dev.palisade.agent":
-# HELLO, INIT (accepted), HEARTBEAT (answered), EXEC (each command in the background, so heartbeats
+# HELLO, INIT (hostname, clock and entropy applied, answered with HELLO: after a snapshot restore
+# this is how the host learns the agent is alive), HEARTBEAT (answered), EXEC (each command in the background, so heartbeats
 # and signals are served while it runs; output sent after it exits, with absolute offsets, then
 # EXIT), SIGNAL (delivered); any other frame gets an ERROR on its stream. A malformed frame ends the
 # channel and powers the guest off: a confused peer must not be guessed at.
@@ -56,8 +57,21 @@ fail() {
     frame 13 "$1" /run/err.$1
 }
 
-{ printf '\000\001'; a="palisade-shim/0.1 $(uname -r)"; u32 ${#a}; printf '%s' "$a"; } > /run/hello
-frame 1 0 /run/hello
+hello() {
+    { printf '\000\001'; a="palisade-shim/0.1 $(uname -r)"; u32 ${#a}; printf '%s' "$a"; } > /run/hello
+    frame 1 0 /run/hello
+}
+hello
+
+# init: session id as hostname, the host's clock, fresh entropy mixed into the pool (not credited)
+init() {
+    n=$(u32at $P 0); hostname "$(strat $P 4 "$n")"; pos=$((4 + n))
+    ms=0
+    for b in $(od -An -tu1 -j $pos -N 8 $P); do ms=$(( (ms << 8) | b )); done
+    date -s "@$((ms / 1000))" > /dev/null 2>&1
+    dd if=$P bs=4096 skip=$((pos + 8)) iflag=skip_bytes 2>/dev/null > /dev/urandom
+    hello
+}
 
 # send_output STREAM CHANNEL FILE: OUTPUT frames of at most CHUNK bytes with absolute offsets
 send_output() {
@@ -118,7 +132,7 @@ while :; do
         : > $P
     fi
     case $type in
-        2) ;;
+        2) init ;;
         3) if [ -e /run/s$stream ]; then fail "$stream" "stream $stream is already in use"
            else mkdir /run/s$stream; mv $P /run/s$stream/payload; run_exec "$stream" & fi ;;
         7) set -- $(od -An -tu1 $P)
