@@ -1,16 +1,46 @@
 package dev.palisade.cli;
 
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
 /** Entry point of the {@code palisade} launcher. */
+@Command(name = "palisade", mixinStandardHelpOptions = true, version = "palisade 0.1.0",
+        description = "Run AI agents and untrusted commands in layered isolation.",
+        subcommands = {RunCommand.class, PolicyCommand.class, DoctorCommand.class})
 public final class Main {
+    /** Exit status when Palisade itself fails (DESIGN.md). */
+    static final int FAILED = 125;
+
     private Main() {
+    }
+
+    /**
+     * Runs the command line and exits with its status.
+     *
+     * @param args the arguments
+     */
+    public static void main(String[] args) {
+        System.exit(execute(args));
     }
 
     /**
      * Runs the command line.
      *
      * @param args the arguments
+     * @return the exit status
      */
-    public static void main(String[] args) {
-        System.out.println("palisade");
+    public static int execute(String... args) {
+        CommandLine cl = new CommandLine(new Main());
+        cl.setParameterExceptionHandler((e, a) -> {
+            CommandLine cmd = e.getCommandLine();
+            cmd.getErr().println("palisade: " + e.getMessage());
+            cmd.getErr().println("Try '" + cmd.getCommandSpec().qualifiedName() + " --help' for more information.");
+            return FAILED;
+        });
+        cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
+            cmd.getErr().println("palisade: internal error: " + e);
+            return FAILED;
+        });
+        return cl.execute(args);
     }
 }

@@ -1,0 +1,70 @@
+package dev.palisade.sandbox;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import dev.palisade.paths.Access;
+import dev.palisade.paths.Mount;
+import dev.palisade.paths.PathTranslator;
+
+/**
+ * The bubblewrap command line of the namespace tier (bwrap(1)): every namespace unshared, all
+ * capabilities dropped, a read-only system, a filtered /etc, private /tmp, /dev/shm and /proc, the
+ * session home as a private tmpfs, the folders under {@code /sessions/<id>/mnt}, and a read-only root.
+ */
+final class BwrapArgs {
+    /** The host name every sandbox has. */
+    static final String HOSTNAME = "palisade";
+    /** System folders shared read-only (or recreated as the same symlink) when they exist. */
+    private static final List<String> SYSTEM = List.of("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/opt");
+
+    private BwrapArgs() {
+    }
+
+    /**
+     * Builds the options that come before {@code --}.
+     *
+     * @param translator the session's paths
+     * @param runtimeDir the session's private runtime folder
+     * @param masks the planned folder masks
+     * @param cwd the working directory inside
+     * @return the options
+     * @throws IOException if the synthetic /etc files cannot be written
+     */
+    static List<String> build(PathTranslator translator, Path runtimeDir, FolderMasks masks, String cwd)
+            throws IOException {
+        List<String> a = new ArrayList<>();
+        add(a, "--unshare-user", "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts",
+                "--unshare-cgroup-try");
+        // --new-session: setsid(2), so the sandbox has no controlling terminal and TIOCSTI cannot push
+        // keystrokes into the user's shell; --die-with-parent: PR_SET_PDEATHSIG, no orphans.
+        add(a, "--die-with-parent", "--new-session", "--cap-drop", "ALL", "--hostname", HOSTNAME);
+        for (String dir : SYSTEM) {
+            Path p = Path.of(dir);
+            if (Files.isSymbolicLink(p)) {
+                add(a, "--symlink", Files.readSymbolicLink(p).toString(), dir);
+            } else if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+                add(a, "--ro-bind", dir, dir);
+            }
+        }
+        EtcView.addTo(a, runtimeDir, dev.palisade.sys.Libc.geteuid(), dev.palisade.sys.Libc.getegid(),
+                translator.sessionHome(), HOSTNAME);
+        add(a, "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/dev/shm", "--tmpfs", "/tmp", "--tmpfs", "/var/tmp");
+        String home = translator.sessionHome();
+        add(a, "--tmpfs", home, "--dir", home + "/mnt");
+        for (Mount m : translator.mounts()) {
+            add(a, m.access() == Access.RW ? "--bind" : "--ro-bind", m.hostPath().toString(), translator.sandboxRoot(m));
+        }
+        a.addAll(masks.bwrapArgs());
+        add(a, "--remount-ro", "/", "--chdir", cwd);
+        return a;
+    }
+
+    private static void add(List<String> args, String... more) {
+        args.addAll(List.of(more));
+    }
+}
