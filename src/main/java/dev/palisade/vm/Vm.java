@@ -28,6 +28,7 @@ public final class Vm implements AutoCloseable {
     private final Qmp qmp;
     private final Frame.Hello hello;
     private final long bootNanos;
+    private final Thread reaper;
 
     private Vm(VmConfig config, Process qemu, AgentConnection agent, Qmp qmp, Frame.Hello hello, long bootNanos) {
         this.config = config;
@@ -36,6 +37,10 @@ public final class Vm implements AutoCloseable {
         this.qmp = qmp;
         this.hello = hello;
         this.bootNanos = bootNanos;
+        // Without bwrap's --die-with-parent (planned), at least a normal JVM exit must not leave
+        // QEMU running.
+        this.reaper = new Thread(qemu::destroyForcibly, "vm-reaper");
+        Runtime.getRuntime().addShutdownHook(reaper);
     }
 
     /**
@@ -243,6 +248,11 @@ public final class Vm implements AutoCloseable {
     /** Stops the VM: closes the channel (the guest powers off) and kills QEMU if it lingers. */
     @Override
     public void close() throws IOException {
+        try {
+            Runtime.getRuntime().removeShutdownHook(reaper);
+        } catch (IllegalStateException shuttingDown) {
+            // The hook is running or about to; it kills QEMU anyway.
+        }
         agent.close();
         qmp.close();
         try {

@@ -38,6 +38,23 @@ public final class VmSupervisor implements AutoCloseable {
     public record Restart(int count, String cause, Instant at) {
     }
 
+    /** Missed beats in a row before a restart, unless configured otherwise. */
+    public static final int DEFAULT_MAX_MISSED = 3;
+
+    /**
+     * The default beat interval: 2 s with KVM; 5 s under TCG, where the guest runs many times
+     * slower and a busy host can delay a healthy answer by seconds.
+     *
+     * @param accelerator the VM's accelerator
+     * @return the interval
+     */
+    public static Duration defaultInterval(Accelerator accelerator) {
+        return switch (accelerator) {
+            case KVM -> Duration.ofSeconds(2);
+            case TCG -> Duration.ofSeconds(5);
+        };
+    }
+
     private final Booter booter;
     private final Duration interval;
     private final int maxMissed;
