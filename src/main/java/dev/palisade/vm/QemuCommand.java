@@ -19,6 +19,16 @@ final class QemuCommand {
         return build(c, false);
     }
 
+    /** The 9p mount tag of folder slot i. */
+    static String slotTag(int i) {
+        return "palisade" + i;
+    }
+
+    /** QEMU option values escape ',' by doubling it (qemu(1), "-fsdev"). */
+    static String escape(String value) {
+        return value.replace(",", ",,");
+    }
+
     /** With {@code incoming}, QEMU waits for a migration stream (QMP migrate-incoming) instead of booting. */
     static List<String> build(VmConfig c, boolean incoming) {
         Accelerator.Transport t = c.accelerator().transport();
@@ -37,6 +47,14 @@ final class QemuCommand {
         a.addAll(List.of("-chardev", "socket,id=agent,path=" + c.agentSocket()));
         a.addAll(List.of("-device", "virtserialport,bus=vser.0,chardev=agent,name=" + VmConfig.AGENT_PORT));
         a.addAll(List.of("-device", t.device("virtio-rng")));
+        for (int i = 0; i < VmConfig.FOLDER_SLOTS; i++) {
+            SharedFolder f = i < c.folders().size() ? c.folders().get(i) : null;
+            String path = f == null ? c.emptyFolder().toString() : f.host().toString();
+            boolean ro = f == null || f.readOnly();
+            a.addAll(List.of("-fsdev", "local,id=fs" + i + ",path=" + escape(path)
+                    + (ro ? ",security_model=none,readonly=on" : ",security_model=mapped-xattr")));
+            a.addAll(List.of("-device", t.device("virtio-9p") + ",fsdev=fs" + i + ",mount_tag=" + slotTag(i)));
+        }
         if (incoming) {
             a.addAll(List.of("-incoming", "defer"));
         }

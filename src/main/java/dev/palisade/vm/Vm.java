@@ -77,6 +77,7 @@ public final class Vm implements AutoCloseable {
         Files.setPosixFilePermissions(config.runtimeDir(), PosixFilePermissions.fromString("rwx------"));
         Files.deleteIfExists(config.agentSocket());
         Files.deleteIfExists(config.qmpSocket());
+        Files.createDirectories(config.emptyFolder());
         if (config.accelerator() == Accelerator.TCG) {
             LOG.log(System.Logger.Level.WARNING, "VM runs under TCG (software emulation): no usable KVM");
         }
@@ -228,6 +229,36 @@ public final class Vm implements AutoCloseable {
             qemu.destroyForcibly();
             close();
         }
+    }
+
+    /**
+     * Mounts the shared folders in the guest at {@code /sessions/<id>/mnt/<name>}. Call after a
+     * restore (a mounted 9p share blocks migration, so snapshots are taken without mounts).
+     *
+     * @param sessionId the session id, naming the guest directory
+     * @param timeout how long each mount may take
+     */
+    public void mountFolders(String sessionId, Duration timeout) throws IOException, InterruptedException {
+        if (!sessionId.matches("[a-z0-9-]{1,64}")) {
+            throw new IllegalArgumentException("session id '" + sessionId + "' is not a plain id");
+        }
+        List<SharedFolder> folders = config.folders();
+        for (int i = 0; i < folders.size(); i++) {
+            SharedFolder f = folders.get(i);
+            String target = guestPath(sessionId, f);
+            String opts = "trans=virtio,version=9p2000.L,msize=262144" + (f.readOnly() ? ",ro" : "");
+            ExecResult r = exec(List.of("sh", "-c", "mkdir -p \"$1\" && mount -t 9p -o \"$2\" \"$3\" \"$1\"", "sh",
+                    target, opts, QemuCommand.slotTag(i)), List.of("PATH=/bin:/sbin"), "/", timeout);
+            if (r.status() != 0) {
+                throw new IOException("mounting " + f.host() + " at " + target + " in the guest failed ("
+                        + r.status() + "): " + r.stderrText().strip());
+            }
+        }
+    }
+
+    /** Where a shared folder appears in the guest. */
+    public static String guestPath(String sessionId, SharedFolder f) {
+        return "/sessions/" + sessionId + "/mnt/" + f.name();
     }
 
     /** Freezes the guest's CPUs (QMP {@code stop}); the agent stops answering. */

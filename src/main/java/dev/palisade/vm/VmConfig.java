@@ -14,9 +14,17 @@ import java.util.Objects;
  * @param runtimeDir a private (0700) directory for the agent socket and logs
  * @param memoryMiB guest memory
  * @param bootTimeout how long to wait for the agent's hello
+ * @param folders host folders shared over 9p, at most {@link #FOLDER_SLOTS}
  */
 public record VmConfig(Path qemu, Accelerator accelerator, Path kernel, Path initramfs, Path runtimeDir,
-        int memoryMiB, Duration bootTimeout) {
+        int memoryMiB, Duration bootTimeout, java.util.List<SharedFolder> folders) {
+    /**
+     * Every VM has this many 9p devices, used or not, so a snapshot of a VM without folders can be
+     * restored into one with folders: the device set must match for migration, the host paths need
+     * not (they are not part of the migration stream). Unused slots share an empty read-only folder.
+     */
+    public static final int FOLDER_SLOTS = 4;
+
     /** The name of the agent's virtio-serial port, looked up by the guest in /sys/class/virtio-ports. */
     public static final String AGENT_PORT = "dev.palisade.agent";
 
@@ -27,6 +35,13 @@ public record VmConfig(Path qemu, Accelerator accelerator, Path kernel, Path ini
         Objects.requireNonNull(initramfs, "initramfs");
         Objects.requireNonNull(runtimeDir, "runtimeDir");
         Objects.requireNonNull(bootTimeout, "bootTimeout");
+        folders = java.util.List.copyOf(folders);
+        if (folders.size() > FOLDER_SLOTS) {
+            throw new IllegalArgumentException("at most " + FOLDER_SLOTS + " shared folders, got " + folders.size());
+        }
+        if (folders.stream().map(SharedFolder::name).distinct().count() != folders.size()) {
+            throw new IllegalArgumentException("two shared folders have the same name");
+        }
         if (memoryMiB < 64 || memoryMiB > 65536) {
             throw new IllegalArgumentException("guest memory must be 64..65536 MiB, was " + memoryMiB);
         }
@@ -43,6 +58,22 @@ public record VmConfig(Path qemu, Accelerator accelerator, Path kernel, Path ini
     /** The Unix socket the host listens on and QEMU connects the agent port to. */
     public Path agentSocket() {
         return runtimeDir.resolve("agent.sock");
+    }
+
+    /** A configuration without shared folders. */
+    public VmConfig(Path qemu, Accelerator accelerator, Path kernel, Path initramfs, Path runtimeDir,
+            int memoryMiB, Duration bootTimeout) {
+        this(qemu, accelerator, kernel, initramfs, runtimeDir, memoryMiB, bootTimeout, java.util.List.of());
+    }
+
+    /** The same VM with these shared folders. */
+    public VmConfig withFolders(java.util.List<SharedFolder> shared) {
+        return new VmConfig(qemu, accelerator, kernel, initramfs, runtimeDir, memoryMiB, bootTimeout, shared);
+    }
+
+    /** The empty folder behind unused 9p slots. */
+    public Path emptyFolder() {
+        return runtimeDir.resolve("empty");
     }
 
     /** The Unix socket the host listens on for QEMU's QMP monitor. */

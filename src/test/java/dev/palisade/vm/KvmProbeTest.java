@@ -71,6 +71,13 @@ class KvmProbeTest {
         assertThat(t).contains("-M q35", "-accel tcg", "virtio-serial-pci,id=vser", "virtio-rng-pci")
                 .doesNotContain("-device virtio-serial-device");
         assertThat(k).contains("-M microvm,acpi=on", "-accel kvm", "virtio-serial-device,id=vser", "virtio-rng-device");
+        assertThat(t.split("virtio-9p-pci,").length - 1).isEqualTo(VmConfig.FOLDER_SLOTS);
+        assertThat(k.split("virtio-9p-device,").length - 1).isEqualTo(VmConfig.FOLDER_SLOTS);
+        String shared = String.join(" ", QemuCommand.build(tcg.withFolders(java.util.List.of(
+                new SharedFolder(Path.of("/home/u/a,b"), "Docs", true), new SharedFolder(Path.of("/home/u/w"), "Work", false)))));
+        assertThat(shared).contains("local,id=fs0,path=/home/u/a,,b,security_model=none,readonly=on",
+                "local,id=fs1,path=/home/u/w,security_model=mapped-xattr",
+                "local,id=fs2,path=" + dir.resolve("empty") + ",security_model=none,readonly=on");
         for (String cmd : new String[] {t, k}) {
             assertThat(cmd).contains("-nodefaults", "-no-user-config",
                     "-sandbox on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny",

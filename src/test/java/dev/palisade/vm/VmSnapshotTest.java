@@ -30,7 +30,7 @@ class VmSnapshotTest {
     Path dir;
 
     @Test
-    void sessionsRestoredFromOneSnapshotRunCommandsWithTheirOwnIdentity() throws Exception {
+    void sessionsRestoredFromOneSnapshotGetTheirOwnIdentityAndFolders() throws Exception {
         Path qemu = Prerequisites.requireExecutable("qemu-system-x86_64");
         Prerequisites.require(Files.isRegularFile(Path.of("/bin/busybox")), "/bin/busybox (busybox-static)");
         ImageBuilder.build(ImageBuilder.hostInputs(), "snap", "1", dir.resolve("bundle"));
@@ -46,7 +46,7 @@ class VmSnapshotTest {
 
         for (String session : List.of("zealous-ramanujan", "brave-noether")) {
             long t0 = System.nanoTime();
-            try (Vm vm = Vm.restore(config(qemu, image, session), snapshot, session)) {
+            try (Vm vm = Vm.restore(config(qemu, image, session).withFolders(folders(session)), snapshot, session)) {
                 ExecResult r = vm.exec(List.of("sh", "-c", "uname -r; hostname"), PATH, "/", T);
                 long firstExec = System.nanoTime() - t0;
                 assertThat(r.status()).isZero();
@@ -55,10 +55,50 @@ class VmSnapshotTest {
                 ExecResult date = vm.exec(List.of("date", "+%s"), PATH, "/", T);
                 long guest = Long.parseLong(date.stdoutText().strip());
                 assertThat(Math.abs(guest - System.currentTimeMillis() / 1000)).isLessThan(60);
+                checkFolders(vm, session);
                 System.out.printf("BENCH accel=TCG cold-boot-to-hello=%d ms restore-to-first-exec=%d ms "
                         + "snapshot=%d bytes%n", cold / 1_000_000, firstExec / 1_000_000, Files.size(snapshot));
             }
         }
+    }
+
+    private List<SharedFolder> folders(String session) throws java.io.IOException {
+        Path docs = Files.createDirectories(dir.resolve(session + "-docs"));
+        Files.writeString(docs.resolve("hello.txt"), "from the host " + session + "\n");
+        Path work = Files.createDirectories(dir.resolve(session + "-work"));
+        return List.of(new SharedFolder(docs, "Docs", true), new SharedFolder(work, "Work", false));
+    }
+
+    private void checkFolders(Vm vm, String session) throws Exception {
+        vm.mountFolders(session, T);
+        String docs = "/sessions/" + session + "/mnt/Docs";
+        String work = "/sessions/" + session + "/mnt/Work";
+        ExecResult read = vm.exec(List.of("cat", docs + "/hello.txt"), PATH, "/", T);
+        assertThat(read.stdoutText()).isEqualTo("from the host " + session + "\n");
+
+        // Read-only is the host's: even after the guest remounts read-write, QEMU refuses the write.
+        ExecResult roWrite = vm.exec(List.of("sh", "-c", "mount -o remount,rw " + docs + "; echo x > " + docs
+                + "/planted.txt"), PATH, "/", T);
+        assertThat(roWrite.status()).isNotZero();
+        // And a fresh mount of the same share without "ro" still cannot write (a 9p channel takes
+        // one mount at a time, so unmount first).
+        ExecResult rawWrite = vm.exec(List.of("sh", "-c", "umount " + docs + " && mount -t 9p -o "
+                + "trans=virtio,version=9p2000.L palisade0 " + docs + " && cat " + docs + "/hello.txt && echo x > "
+                + docs + "/planted.txt"), PATH, "/", T);
+        assertThat(rawWrite.stdoutText()).as(rawWrite.stderrText()).startsWith("from the host");
+        assertThat(rawWrite.status()).isNotZero();
+        assertThat(rawWrite.stderrText()).containsIgnoringCase("read-only");
+        assertThat(dir.resolve(session + "-docs/planted.txt")).doesNotExist();
+
+        ExecResult rwWrite = vm.exec(List.of("sh", "-c", "echo result > " + work + "/out.txt && touch " + work
+                + "/tool && chmod 4755 " + work + "/tool"), PATH, "/", T);
+        assertThat(rwWrite.status()).as(rwWrite.stderrText()).isZero();
+        assertThat(Files.readString(dir.resolve(session + "-work/out.txt"))).isEqualTo("result\n");
+        // The guest's set-uid bit lives in an xattr, never on the host file.
+        java.util.Set<java.nio.file.attribute.PosixFilePermission> perms =
+                Files.getPosixFilePermissions(dir.resolve(session + "-work/tool"));
+        assertThat(perms).doesNotContain(java.nio.file.attribute.PosixFilePermission.OTHERS_EXECUTE);
+        assertThat((Integer) Files.getAttribute(dir.resolve(session + "-work/tool"), "unix:mode") & 04000).isZero();
     }
 
     private VmConfig config(Path qemu, InstalledImage image, String name) {
