@@ -22,7 +22,7 @@ import java.util.concurrent.atomic.AtomicLong;
 final class AgentConnection implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(AgentConnection.class.getName());
 
-    private final SocketChannel channel;
+    private final java.io.Closeable channel;
     private final InputStream in;
     private final OutputStream out;
     private final Object writeLock = new Object();
@@ -36,9 +36,14 @@ final class AgentConnection implements AutoCloseable {
     private volatile IOException failure;
 
     AgentConnection(SocketChannel channel) {
+        this(ChannelStreams.in(channel), ChannelStreams.out(channel), channel);
+    }
+
+    /** Over any pair of streams; closing {@code channel} must unblock a read on {@code in}. */
+    AgentConnection(InputStream in, OutputStream out, java.io.Closeable channel) {
         this.channel = channel;
-        this.in = ChannelStreams.in(channel);
-        this.out = ChannelStreams.out(channel);
+        this.in = in;
+        this.out = out;
         this.reader = Thread.ofVirtual().name("vm-agent-reader").start(this::readLoop);
     }
 
@@ -128,6 +133,7 @@ final class AgentConnection implements AutoCloseable {
         byte[] bytes = FrameCodec.encode(f);
         synchronized (writeLock) {
             out.write(bytes);
+            out.flush();
         }
     }
 

@@ -30,6 +30,23 @@ public final class GuestProcess {
     }
 
     /**
+     * Sends bytes to the command's standard input.
+     *
+     * @param data the bytes
+     */
+    public void write(byte[] data) throws IOException {
+        for (int off = 0; off < data.length; off += GuestCommand.CHUNK) {
+            int end = Math.min(data.length, off + GuestCommand.CHUNK);
+            agent.send(new Frame.Stdin(stream, java.util.Arrays.copyOfRange(data, off, end), false));
+        }
+    }
+
+    /** Closes the command's standard input (end of file). */
+    public void closeInput() throws IOException {
+        agent.send(new Frame.Stdin(stream, new byte[0], true));
+    }
+
+    /**
      * Waits for the command to end.
      *
      * @param timeout how long to wait
