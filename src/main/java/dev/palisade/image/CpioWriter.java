@@ -13,8 +13,12 @@ final class CpioWriter {
     private final ByteArrayOutputStream out = new ByteArrayOutputStream();
     private int inode = 1;
 
+    private final java.util.Set<String> dirs = new java.util.HashSet<>();
+
     void directory(String name) {
-        entry(name, 0040755, 0, 0, new byte[0]);
+        if (dirs.add(name)) {
+            entry(name, 0040755, 0, 0, new byte[0]);
+        }
     }
 
     void file(String name, int perms, byte[] data) {

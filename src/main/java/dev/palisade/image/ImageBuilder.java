@@ -76,6 +76,22 @@ public final class ImageBuilder {
      * @return the manifest written
      */
     public static Manifest build(Inputs in, String name, String version, Path out) throws IOException {
+        return build(in, null, name, version, out);
+    }
+
+    /**
+     * Builds a bundle directory whose guest runs the Java agent (or the busybox shim when
+     * {@code agent} is null).
+     *
+     * @param in the inputs
+     * @param agent the Java runtime and classes for the guest agent, or null for the shim only
+     * @param name the image name
+     * @param version the image version
+     * @param out the bundle directory to create; must not exist
+     * @return the manifest written
+     */
+    public static Manifest build(Inputs in, AgentRuntime agent, String name, String version, Path out)
+            throws IOException {
         if (Files.exists(out)) {
             throw new ImageException(out + " already exists");
         }
@@ -84,7 +100,7 @@ public final class ImageBuilder {
             throw new ImageException(in.busybox() + " is dynamically linked; the guest has no libc "
                     + "(apt-get install busybox-static)");
         }
-        byte[] initramfs = initramfs(in, busybox);
+        byte[] initramfs = initramfs(in, busybox, agent);
         byte[] kernel = Files.readAllBytes(in.kernel());
 
         Path tmp = Files.createTempDirectory(out.toAbsolutePath().getParent(), ".bundle-");
@@ -125,7 +141,7 @@ public final class ImageBuilder {
     }
 
     /** The initramfs: busybox, the init shim, the modules and their load order. */
-    static byte[] initramfs(Inputs in, byte[] busybox) throws IOException {
+    static byte[] initramfs(Inputs in, byte[] busybox, AgentRuntime agent) throws IOException {
         KernelModules km = new KernelModules(in.modulesRoot());
         List<String> order = km.loadOrder(GUEST_MODULES);
         CpioWriter cpio = new CpioWriter();
@@ -147,6 +163,9 @@ public final class ImageBuilder {
             list.append(base).append('\n');
         }
         cpio.file("etc/palisade/modules", 0644, list.toString().getBytes(StandardCharsets.UTF_8));
+        if (agent != null) {
+            agent.addTo(cpio);
+        }
         return cpio.finish();
     }
 

@@ -36,6 +36,9 @@ public final class ImageCommand {
         @Option(names = "--version", defaultValue = "0.1.0", description = "Image version (default: ${DEFAULT-VALUE}).")
         String version;
 
+        @Option(names = "--shim-only", description = "Leave out the Java agent; the guest runs the busybox shim.")
+        boolean shimOnly;
+
         @Option(names = "--out", required = true,
                 description = "Where to write the bundle: a directory, or a single file when the name ends in .bundle.")
         Path out;
@@ -44,18 +47,20 @@ public final class ImageCommand {
         public Integer call() {
             try {
                 ImageBuilder.Inputs in = ImageBuilder.hostInputs();
+                AgentRuntime agent = shimOnly ? null : AgentRuntime.ofThisJvm(
+                        ImageInstaller.defaultStore().resolveSibling("jlink"));
                 Manifest m;
                 if (out.getFileName().toString().endsWith(".bundle")) {
                     Path parent = out.toAbsolutePath().getParent();
                     Path tmp = Files.createTempDirectory(parent, ".build-");
                     try {
-                        m = ImageBuilder.build(in, name, version, tmp.resolve("bundle"));
+                        m = ImageBuilder.build(in, agent, name, version, tmp.resolve("bundle"));
                         ImageBuilder.pack(tmp.resolve("bundle"), out);
                     } finally {
                         Trees.deleteQuietly(tmp);
                     }
                 } else {
-                    m = ImageBuilder.build(in, name, version, out);
+                    m = ImageBuilder.build(in, agent, name, version, out);
                 }
                 System.out.println("built " + m.installName() + " (guest kernel " + m.kernelRelease() + ") at " + out);
                 return 0;

@@ -36,6 +36,19 @@ done
 while [ ! -c "$PORT" ]; do sleep 0.05; done
 exec 3<>"$PORT"
 
+# The Java agent when the image has one: the port is its stdin and stdout. sh stays PID 1 (it
+# reaps orphans; the JVM would not).
+if [ -x /opt/palisade/java/bin/java ]; then
+    read -r up _ < /proc/uptime
+    echo "palisade-init: starting the Java agent uptime=$up" > /dev/console
+    cp=/opt/palisade/classes
+    [ -f /opt/palisade/palisade.jar ] && cp=/opt/palisade/palisade.jar
+    /opt/palisade/java/bin/java -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xmx64m -Xss512k \
+        --enable-native-access=ALL-UNNAMED -cp "$cp" dev.palisade.vm.GuestAgent --guest <&3 >&3 2>/dev/console
+    echo "palisade-init: agent exited with $?" > /dev/console
+    poweroff -f
+fi
+
 MAX=1048576
 P=/run/payload
 CHUNK=32000

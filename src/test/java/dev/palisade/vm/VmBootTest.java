@@ -4,15 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 
-import dev.palisade.image.ImageBuilder;
-import dev.palisade.image.ImageInstaller;
 import dev.palisade.image.InstalledImage;
-import dev.palisade.testing.Prerequisites;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -22,7 +18,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Boots one real guest under TCG (the accelerator CI has) from an image built from the host's
- * Debian kernel and busybox, and talks to the init shim over virtio-serial. One boot for the class.
+ * Debian kernel, busybox and a jlink'd runtime, and talks to the Java guest agent over
+ * virtio-serial. One boot for the class.
  */
 @Tag("vm")
 @Timeout(240)
@@ -37,19 +34,10 @@ class VmBootTest {
 
     @BeforeAll
     static void boot() throws Exception {
-        Path qemu = Prerequisites.requireExecutable("qemu-system-x86_64");
-        Prerequisites.require(Files.isRegularFile(Path.of("/bin/busybox")), "/bin/busybox (busybox-static)");
-        ImageBuilder.Inputs in;
-        try {
-            in = ImageBuilder.hostInputs();
-        } catch (IOException e) {
-            Prerequisites.require(false, "a host kernel image (linux-image-amd64): " + e.getMessage());
-            return;
-        }
-        ImageBuilder.build(in, "vmtest", "1", dir.resolve("bundle"));
-        image = ImageInstaller.install(dir.resolve("bundle"), dir.resolve("store"));
-        vm = Vm.boot(new VmConfig(qemu, Accelerator.TCG, image.kernel(), image.initramfs(), dir.resolve("run"), 256,
-                Duration.ofSeconds(120)));
+        Path qemu = TestImages.requireQemu();
+        image = TestImages.agent(dir, "vmtest");
+        vm = Vm.boot(new VmConfig(qemu, Accelerator.TCG, image.kernel(), image.initramfs(), dir.resolve("run"), 512,
+                Duration.ofSeconds(180)));
     }
 
     @AfterAll
@@ -63,7 +51,7 @@ class VmBootTest {
     @Test
     void saysHelloWithProtocolVersionAndGuestKernel() {
         assertThat(vm.hello().version()).isEqualTo(Frame.PROTOCOL_VERSION);
-        assertThat(vm.hello().agent()).startsWith("palisade-shim/").endsWith(image.manifest().kernelRelease());
+        assertThat(vm.hello().agent()).startsWith("palisade-agent/").endsWith(image.manifest().kernelRelease());
     }
 
     @Test
@@ -92,6 +80,16 @@ class VmBootTest {
         ExecResult r = vm.exec(List.of("sh", "-c", "kill -9 $$"), PATH, "/", T);
         assertThat(r.signal()).isEqualTo(9);
         assertThat(r.status()).isEqualTo(137);
+    }
+
+    @Test
+    void stdinReachesTheGuestCommand() throws Exception {
+        GuestProcess p = vm.start(List.of("sh", "-c", "tr a-z A-Z"), PATH, "/");
+        p.write("hello guest\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        p.closeInput();
+        ExecResult r = p.await(T);
+        assertThat(r.status()).isZero();
+        assertThat(r.stdoutText()).isEqualTo("HELLO GUEST\n");
     }
 
     @Test

@@ -7,10 +7,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 
-import dev.palisade.image.ImageBuilder;
-import dev.palisade.image.ImageInstaller;
 import dev.palisade.image.InstalledImage;
-import dev.palisade.testing.Prerequisites;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -31,10 +28,9 @@ class VmSnapshotTest {
 
     @Test
     void sessionsRestoredFromOneSnapshotGetTheirOwnIdentityAndFolders() throws Exception {
-        Path qemu = Prerequisites.requireExecutable("qemu-system-x86_64");
-        Prerequisites.require(Files.isRegularFile(Path.of("/bin/busybox")), "/bin/busybox (busybox-static)");
-        ImageBuilder.build(ImageBuilder.hostInputs(), "snap", "1", dir.resolve("bundle"));
-        InstalledImage image = ImageInstaller.install(dir.resolve("bundle"), dir.resolve("store"));
+        Path qemu = TestImages.requireQemu();
+        // The Java agent: its JVM start is what the snapshot exists to skip.
+        InstalledImage image = TestImages.agent(dir, "snap");
         Path snapshot = dir.resolve("ready.snapshot");
 
         Vm template = Vm.boot(config(qemu, image, "template"));
@@ -102,7 +98,7 @@ class VmSnapshotTest {
     }
 
     private VmConfig config(Path qemu, InstalledImage image, String name) {
-        return new VmConfig(qemu, Accelerator.TCG, image.kernel(), image.initramfs(), dir.resolve("run-" + name), 256,
+        return new VmConfig(qemu, Accelerator.TCG, image.kernel(), image.initramfs(), dir.resolve("run-" + name), 512,
                 Duration.ofSeconds(150));
     }
 }

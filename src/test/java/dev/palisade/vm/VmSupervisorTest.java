@@ -2,16 +2,12 @@ package dev.palisade.vm;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
-import dev.palisade.image.ImageBuilder;
-import dev.palisade.image.ImageInstaller;
 import dev.palisade.image.InstalledImage;
-import dev.palisade.testing.Prerequisites;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -31,10 +27,9 @@ class VmSupervisorTest {
 
     @Test
     void frozenGuestIsRestartedAndNewExecsWork() throws Exception {
-        Path qemu = Prerequisites.requireExecutable("qemu-system-x86_64");
-        Prerequisites.require(Files.isRegularFile(Path.of("/bin/busybox")), "/bin/busybox (busybox-static)");
-        ImageBuilder.build(ImageBuilder.hostInputs(), "sup", "1", dir.resolve("bundle"));
-        InstalledImage image = ImageInstaller.install(dir.resolve("bundle"), dir.resolve("store"));
+        Path qemu = TestImages.requireQemu();
+        // The busybox shim: this test is about the supervisor, and the shim boots faster.
+        InstalledImage image = TestImages.shim(dir, "sup");
         VmSupervisor.Booter booter = attempt -> Vm.boot(new VmConfig(qemu, Accelerator.TCG, image.kernel(),
                 image.initramfs(), dir.resolve("run-" + attempt), 256, Duration.ofSeconds(150)));
         List<VmSupervisor.Restart> events = new CopyOnWriteArrayList<>();
