@@ -10,7 +10,7 @@ import java.util.List;
  */
 final class QemuCommand {
     /** Kernel command line: serial console for diagnostics, quiet (printk to a TCG serial port is slow), halt on panic. */
-    static final String CMDLINE = "console=ttyS0 quiet panic=-1 rdinit=/init";
+    static final String CMDLINE = "console=ttyS0 quiet panic=-1 rdinit=/init init_on_free=1";
 
     private QemuCommand() {
     }

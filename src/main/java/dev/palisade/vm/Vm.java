@@ -98,13 +98,20 @@ public final class Vm implements AutoCloseable {
             SocketChannel ch = accept(server, qemu, deadline);
             agent = new AgentConnection(ch);
             qmp = new Qmp(accept(qmpServer, qemu, deadline));
+            long connected = System.nanoTime() - t0;
+            long loaded = 0;
             if (snapshot != null) {
                 Snapshots.restore(qmp, config, snapshot, deadline);
+                loaded = System.nanoTime() - t0;
                 agent.send(new Frame.Init(sessionId, System.currentTimeMillis(), Snapshots.entropy()));
             }
             long left = Math.max(1, deadline - System.nanoTime());
             Frame.Hello h = agent.awaitHello(Duration.ofNanos(left));
             long boot = System.nanoTime() - t0;
+            if (snapshot != null) {
+                LOG.log(System.Logger.Level.INFO, "restore phases: QEMU connected {0} ms, state loaded {1} ms, "
+                        + "agent answered INIT {2} ms", connected / 1_000_000, loaded / 1_000_000, boot / 1_000_000);
+            }
             LOG.log(System.Logger.Level.INFO, "guest agent {0} ready after {1} ms", h.agent(), boot / 1_000_000);
             return new Vm(config, qemu, agent, qmp, h, boot);
         } catch (IOException | RuntimeException | InterruptedException e) {

@@ -10,6 +10,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
+import dev.palisade.image.AgentRuntime;
 import dev.palisade.image.ImageBuilder;
 import dev.palisade.image.ImageInstaller;
 import dev.palisade.image.InstalledImage;
@@ -25,7 +26,8 @@ import dev.palisade.vm.VmConfig;
  */
 public final class VmBootBench {
     private static final List<String> PATH = List.of("PATH=/bin:/sbin");
-    private static final Duration T = Duration.ofSeconds(120);
+    private static final Duration T = Duration.ofSeconds(180);
+    private static final int MEMORY = 512;
 
     private VmBootBench() {
     }
@@ -33,13 +35,16 @@ public final class VmBootBench {
     /**
      * Runs the benchmark.
      *
-     * @param args [rounds] [work dir]
+     * @param args [rounds] [work dir] [shim|agent]
      */
     public static void main(String[] args) throws Exception {
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 3;
         Path work = Files.createTempDirectory(args.length > 1 ? Path.of(args[1]) : Path.of("/tmp"), "vmbench-");
         Path qemu = Path.of("/usr/bin/qemu-system-x86_64");
-        ImageBuilder.build(ImageBuilder.hostInputs(), "bench", "1", work.resolve("bundle"));
+        boolean shim = args.length > 2 && args[2].equals("shim");
+        ImageBuilder.build(ImageBuilder.hostInputs(), shim ? null
+                : AgentRuntime.ofThisJvm(Path.of("target", "jlink-cache").toAbsolutePath()), "bench", "1",
+                work.resolve("bundle"));
         InstalledImage img = ImageInstaller.install(work.resolve("bundle"), work.resolve("store"));
         List<Long> toInit = new ArrayList<>();
         List<Long> toHello = new ArrayList<>();
@@ -80,7 +85,8 @@ public final class VmBootBench {
                 restoreToExec.add(System.nanoTime() - t0);
             }
         }
-        System.out.printf("accelerator=TCG rounds=%d snapshot=%d MiB cpus=%d load=%s%n", rounds,
+        System.out.printf("accelerator=TCG guest=%s memory=%d MiB rounds=%d snapshot=%d MiB cpus=%d load=%s%n",
+                shim ? "busybox shim" : "Java agent", MEMORY, rounds,
                 Files.size(snapshot) >> 20, Runtime.getRuntime().availableProcessors(),
                 Files.readString(Path.of("/proc/loadavg")).strip());
         report("bare cold boot to /init", toInit);
@@ -107,7 +113,7 @@ public final class VmBootBench {
     }
 
     private static VmConfig config(Path qemu, InstalledImage img, Path work, String name) {
-        return new VmConfig(qemu, Accelerator.TCG, img.kernel(), img.initramfs(), work.resolve("run-" + name), 256, T);
+        return new VmConfig(qemu, Accelerator.TCG, img.kernel(), img.initramfs(), work.resolve("run-" + name), MEMORY, T);
     }
 
     private static void report(String what, List<Long> nanos) {
