@@ -28,6 +28,8 @@ final class AgentConnection implements AutoCloseable {
     private final Object writeLock = new Object();
     private final Map<Integer, ExecCollector> execs = new ConcurrentHashMap<>();
     private final Map<Long, CountDownLatch> beats = new ConcurrentHashMap<>();
+    private final Map<Integer, TunnelEnd> tunnels = new ConcurrentHashMap<>();
+    private volatile Map<Frame.ProxyKind, java.net.SocketAddress> proxyTargets = Map.of();
     private final AtomicInteger nextStream = new AtomicInteger(1);
     private final AtomicLong nextBeat = new AtomicLong();
     private final java.util.concurrent.BlockingQueue<Frame.Hello> hellos =
@@ -88,16 +90,29 @@ final class AgentConnection implements AutoCloseable {
                     throw new FrameException("guest agent reported a channel error: " + e.message());
                 }
                 ExecCollector c = execs.remove(e.stream());
-                if (c != null) {
+                TunnelEnd t = tunnels.remove(e.stream());
+                if (t != null) {
+                    t.remoteClosed();
+                } else if (c != null) {
                     c.fail(new IOException("guest agent: " + e.message()));
                 } else {
                     LOG.log(System.Logger.Level.WARNING, "guest error on stream {0}: {1}", e.stream(), e.message());
                 }
             }
-            case Frame.ProxyOpen p -> send(new Frame.Error(p.stream(), "proxy tunnels are not implemented yet"));
-            case Frame.ProxyData p -> send(new Frame.Error(p.stream(), "no such tunnel"));
+            case Frame.ProxyOpen p -> openTunnel(p);
+            case Frame.ProxyData p -> {
+                TunnelEnd t = tunnels.get(p.stream());
+                if (t != null) {
+                    t.data(p.data());
+                } else {
+                    send(new Frame.ProxyClose(p.stream()));
+                }
+            }
             case Frame.ProxyClose p -> {
-                // No tunnels exist yet; nothing to close.
+                TunnelEnd t = tunnels.get(p.stream());
+                if (t != null) {
+                    t.remoteClosed();
+                }
             }
             case Frame.Credit c -> {
                 // The host sends no stdin or tunnel data yet, so it never waits for credit.
@@ -107,6 +122,37 @@ final class AgentConnection implements AutoCloseable {
             case Frame.Stdin s -> throw new FrameException("STDIN is host to guest only");
             case Frame.Signal s -> throw new FrameException("SIGNAL is host to guest only");
         }
+    }
+
+    /**
+     * Where tunnels from the guest's local proxy ports lead: the host's HTTP and SOCKS5 proxies.
+     * Without it every PROXY_OPEN is refused.
+     */
+    void proxies(Map<Frame.ProxyKind, java.net.SocketAddress> targets) {
+        this.proxyTargets = Map.copyOf(targets);
+    }
+
+    private void openTunnel(Frame.ProxyOpen p) throws IOException {
+        java.net.SocketAddress target = proxyTargets.get(p.kind());
+        if (p.stream() % 2 != 0 || tunnels.containsKey(p.stream())) {
+            throw new FrameException("PROXY_OPEN on stream " + p.stream() + ", which the guest may not open");
+        }
+        if (target == null) {
+            send(new Frame.Error(p.stream(), "no " + p.kind() + " proxy on the host"));
+            return;
+        }
+        SocketChannel ch;
+        try {
+            // Loopback or a Unix socket: connecting in the reader thread keeps frame order simple.
+            ch = SocketChannel.open(target);
+        } catch (IOException e) {
+            send(new Frame.Error(p.stream(), "host " + p.kind() + " proxy unreachable: " + e.getMessage()));
+            return;
+        }
+        TunnelEnd t = new TunnelEnd(p.stream(), ChannelStreams.in(ch), ChannelStreams.out(ch), ch, ch::shutdownOutput,
+                this::send, () -> tunnels.remove(p.stream()));
+        tunnels.put(p.stream(), t);
+        t.start();
     }
 
     private ExecCollector collector(int stream) throws FrameException {

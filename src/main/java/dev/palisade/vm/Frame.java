@@ -200,7 +200,8 @@ public sealed interface Frame
     }
 
     /**
-     * Either side closed a proxied connection.
+     * Half-close of a proxied connection, like TCP's FIN: the sender will send no more data on the
+     * stream but still receives; the tunnel ends when both sides have sent one.
      *
      * @param stream the tunnel's stream
      */

@@ -29,29 +29,54 @@ public final class GuestAgent {
     private final OutputStream out;
     private final boolean inGuest;
     private final Map<Integer, GuestCommand> commands = new ConcurrentHashMap<>();
+    private final Map<Integer, TunnelEnd> tunnels = new ConcurrentHashMap<>();
+    private final java.util.concurrent.atomic.AtomicInteger nextTunnel = new java.util.concurrent.atomic.AtomicInteger(2);
+    private final Map<Frame.ProxyKind, Integer> proxyPorts;
 
-    GuestAgent(InputStream in, OutputStream out, boolean inGuest) {
+    GuestAgent(InputStream in, OutputStream out, boolean inGuest, Map<Frame.ProxyKind, Integer> proxyPorts) {
         this.in = in;
         this.out = out;
         this.inGuest = inGuest;
+        this.proxyPorts = Map.copyOf(proxyPorts);
     }
+
+    /** Default local proxy ports in the guest: HTTP on 3128, SOCKS5 on 1080 (127.0.0.1 only). */
+    static final Map<Frame.ProxyKind, Integer> GUEST_PORTS = Map.of(Frame.ProxyKind.HTTP, 3128,
+            Frame.ProxyKind.SOCKS5, 1080);
 
     /**
      * Runs the agent on standard input and output.
      *
-     * @param args {@code --guest} when running as the VM's agent (INIT then sets hostname and clock)
+     * @param args {@code --guest} when running as the VM's agent (INIT then sets hostname and clock,
+     *     proxies listen on the default ports); {@code --proxy-ports HTTP SOCKS5} to choose the ports
      */
     public static void main(String[] args) throws IOException {
         OutputStream channel = new FileOutputStream(FileDescriptor.out);
         // Nothing else may write to the channel.
         System.setOut(System.err);
-        boolean guest = List.of(args).contains("--guest");
-        new GuestAgent(new FileInputStream(FileDescriptor.in), channel, guest).run();
+        List<String> a = List.of(args);
+        boolean guest = a.contains("--guest");
+        Map<Frame.ProxyKind, Integer> ports = guest ? GUEST_PORTS : Map.of();
+        int i = a.indexOf("--proxy-ports");
+        if (i >= 0 && i + 2 < a.size()) {
+            ports = Map.of(Frame.ProxyKind.HTTP, Integer.parseInt(a.get(i + 1)), Frame.ProxyKind.SOCKS5,
+                    Integer.parseInt(a.get(i + 2)));
+        }
+        new GuestAgent(new FileInputStream(FileDescriptor.in), channel, guest, ports).run();
     }
 
     void run() throws IOException {
         if (inGuest) {
             warmUp();
+        }
+        for (Map.Entry<Frame.ProxyKind, Integer> e : proxyPorts.entrySet()) {
+            try {
+                listen(e.getKey(), e.getValue());
+            } catch (IOException ex) {
+                // Commands still work without a proxy port; say why network access will fail.
+                System.err.println("palisade-agent: cannot listen on 127.0.0.1:" + e.getValue() + " for "
+                        + e.getKey() + ": " + ex.getMessage());
+            }
         }
         hello();
         try {
@@ -88,6 +113,37 @@ public final class GuestAgent {
             Thread.currentThread().interrupt();
         }
         System.err.println("palisade-agent: warm-up took " + (System.nanoTime() - t0) / 1_000_000 + " ms");
+    }
+
+    /** A local proxy port: each connection becomes a tunnel to the host's proxy of that kind. */
+    private void listen(Frame.ProxyKind kind, int port) throws IOException {
+        java.net.ServerSocket server = new java.net.ServerSocket(port, 50, java.net.InetAddress.getLoopbackAddress());
+        Thread.ofVirtual().name("proxy-" + kind).start(() -> {
+            while (true) {
+                java.net.Socket s;
+                try {
+                    s = server.accept();
+                } catch (IOException e) {
+                    System.err.println("palisade-agent: " + kind + " proxy port closed: " + e.getMessage());
+                    return;
+                }
+                int stream = nextTunnel.getAndAdd(2);
+                try {
+                    TunnelEnd t = new TunnelEnd(stream, s.getInputStream(), s.getOutputStream(), s, s::shutdownOutput,
+                            this::send, () -> tunnels.remove(stream));
+                    tunnels.put(stream, t);
+                    send(new Frame.ProxyOpen(stream, kind));
+                    t.start();
+                } catch (IOException e) {
+                    tunnels.remove(stream);
+                    try {
+                        s.close();
+                    } catch (IOException ignored) {
+                        // Already failing.
+                    }
+                }
+            }
+        });
     }
 
     private void hello() throws IOException {
@@ -137,16 +193,29 @@ public final class GuestAgent {
                     throw new FrameException("host speaks protocol " + h.version());
                 }
             }
-            case Frame.ProxyOpen p -> send(new Frame.Error(p.stream(), "proxy tunnels are not implemented yet"));
-            case Frame.ProxyData p -> send(new Frame.Error(p.stream(), "no such tunnel"));
+            case Frame.ProxyOpen p -> throw new FrameException("PROXY_OPEN is guest to host only");
+            case Frame.ProxyData p -> {
+                TunnelEnd t = tunnels.get(p.stream());
+                if (t != null) {
+                    t.data(p.data());
+                }
+            }
             case Frame.ProxyClose p -> {
-                // No tunnels exist yet.
+                TunnelEnd t = tunnels.get(p.stream());
+                if (t != null) {
+                    t.remoteClosed();
+                }
             }
             case Frame.Credit c -> {
                 // Output is not windowed yet; credit is accepted and ignored.
             }
-            case Frame.Error e -> System.err.println("palisade-agent: host error on stream " + e.stream() + ": "
-                    + e.message());
+            case Frame.Error e -> {
+                TunnelEnd t = tunnels.remove(e.stream());
+                if (t != null) {
+                    t.remoteClosed();
+                }
+                System.err.println("palisade-agent: host error on stream " + e.stream() + ": " + e.message());
+            }
             case Frame.Output o -> throw new FrameException("OUTPUT is guest to host only");
             case Frame.Exit x -> throw new FrameException("EXIT is guest to host only");
         }

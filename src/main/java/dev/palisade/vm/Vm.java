@@ -268,6 +268,16 @@ public final class Vm implements AutoCloseable {
         return "/sessions/" + sessionId + "/mnt/" + f.name();
     }
 
+    /**
+     * Where tunnels opened by programs in the guest (through the agent's local HTTP and SOCKS5
+     * ports) lead on the host: normally the session's proxies.
+     *
+     * @param targets the host proxy of each kind
+     */
+    public void proxies(java.util.Map<Frame.ProxyKind, java.net.SocketAddress> targets) {
+        agent.proxies(targets);
+    }
+
     /** Freezes the guest's CPUs (QMP {@code stop}); the agent stops answering. */
     public void pause() throws IOException {
         qmp.execute("stop", java.util.Map.of());

@@ -20,6 +20,9 @@ export PATH=/bin:/sbin:/usr/bin:/usr/sbin
 read -r up _ < /proc/uptime
 echo "palisade-init uptime=$up" > /dev/console
 
+# Loopback only: the guest has no NIC; the agent's proxy ports listen on 127.0.0.1.
+ip link set lo up 2>/dev/console
+
 while read -r m; do
     [ -n "$m" ] && insmod "/lib/modules/$m" 2>/dev/console
 done < /etc/palisade/modules

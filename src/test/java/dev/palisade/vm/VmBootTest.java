@@ -93,6 +93,25 @@ class VmBootTest {
     }
 
     @Test
+    void connectionsToTheGuestProxyPortAreTunnelledToTheHost() throws Exception {
+        try (java.net.ServerSocket echo = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            Thread.ofVirtual().start(() -> {
+                try (java.net.Socket s = echo.accept()) {
+                    s.getInputStream().transferTo(s.getOutputStream());
+                } catch (IOException ignored) {
+                    // Test over.
+                }
+            });
+            vm.proxies(java.util.Map.of(Frame.ProxyKind.HTTP, echo.getLocalSocketAddress()));
+            ExecResult r = vm.exec(List.of("sh", "-c", "echo through the tunnel | nc 127.0.0.1 3128"), PATH, "/", T);
+            assertThat(r.stdoutText()).as(r.stderrText()).isEqualTo("through the tunnel\n");
+            // No other way out: the guest has no NIC at all.
+            ExecResult links = vm.exec(List.of("ls", "/sys/class/net"), PATH, "/", T);
+            assertThat(links.stdoutText().strip()).isEqualTo("lo");
+        }
+    }
+
+    @Test
     void missingCommandIs127() throws Exception {
         ExecResult r = vm.exec(List.of("no-such-command"), PATH, "/", T);
         assertThat(r.status()).isEqualTo(127);
