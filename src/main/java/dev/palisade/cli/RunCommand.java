@@ -13,12 +13,18 @@ import dev.palisade.api.JsonLinesSink;
 import dev.palisade.paths.Mount;
 import dev.palisade.paths.MountValidator;
 import dev.palisade.paths.PathRefusedException;
+import dev.palisade.net.EgressRules;
+import dev.palisade.net.NetworkBridge;
+import dev.palisade.net.PortPublish;
+import dev.palisade.net.Resolver;
 import dev.palisade.policy.MountEntry;
 import dev.palisade.policy.Policy;
 import dev.palisade.policy.PolicyException;
 import dev.palisade.policy.PolicyParser;
 import dev.palisade.sandbox.Outcome;
 import dev.palisade.sandbox.RunRequest;
+import dev.palisade.sandbox.RuntimeDirs;
+import dev.palisade.sandbox.SandboxExtension;
 import dev.palisade.sandbox.Sandbox;
 import dev.palisade.sandbox.SandboxException;
 import dev.palisade.sandbox.SessionIds;
@@ -42,6 +48,10 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--allow-domain", paramLabel = "DOMAIN", description = "Allow egress to a domain. Repeatable.")
     List<String> allowDomains = new ArrayList<>();
 
+    @Option(names = "--publish", paramLabel = "[HOST_IP:]HOST_PORT:SANDBOX_PORT",
+            description = "Make a server listening inside reachable from the host (loopback unless HOST_IP). Repeatable.")
+    List<String> publish = new ArrayList<>();
+
     @Option(names = "--session", paramLabel = "ID", description = "Session id (default: a fresh adjective-scientist).")
     String session;
 
@@ -53,6 +63,9 @@ final class RunCommand implements Callable<Integer> {
 
     @Option(names = "--allow-sensitive-mount", description = "Allow mounting folders that are normally refused (/, /etc, ~, ~/.ssh, ...).")
     boolean allowSensitive;
+
+    @Option(names = "--dry-run", description = "Print the bwrap command line (one argument a line) instead of running it.")
+    boolean dryRun;
 
     @Parameters(paramLabel = "COMMAND", arity = "1..*", description = "The command and its arguments (after --).")
     List<String> command = new ArrayList<>();
@@ -70,8 +83,16 @@ final class RunCommand implements Callable<Integer> {
         } catch (PolicyException | IllegalArgumentException e) {
             return Fail.with(e.getMessage());
         }
-        if (!allowDomains.isEmpty()) {
-            return Fail.with("--allow-domain: network egress is not supported yet; sandboxes have no network");
+        List<PortPublish> publishes = new ArrayList<>();
+        try {
+            if (!allowDomains.isEmpty()) {
+                policy = policy.withMoreAllowedDomains(allowDomains);
+            }
+            for (String p : publish) {
+                publishes.add(PortPublish.parse(p));
+            }
+        } catch (IllegalArgumentException e) {
+            return Fail.with(e.getMessage());
         }
         String id;
         try {
@@ -108,10 +129,27 @@ final class RunCommand implements Callable<Integer> {
             System.err.println("palisade: WARNING: --tier direct runs the command on the host with NO isolation"
                     + " (no namespaces, no seccomp, no filesystem rules); for debugging policies only");
         }
+        if (dryRun) {
+            try {
+                RunRequest req = new RunRequest(id, policy.tier(), validated, policy.filesystem(), command, extraEnv,
+                        List.of(), home, EventSink.NONE);
+                Sandbox.dryRun(req).forEach(System.out::println);
+                return 0;
+            } catch (SandboxException | IllegalArgumentException e) {
+                return Fail.with(e.getMessage());
+            }
+        }
+        Path netDir = null;
         try (JsonLinesSink sink = events == null ? null : JsonLinesSink.open(events)) {
             EventSink target = sink == null ? EventSink.NONE : sink;
+            List<SandboxExtension> extensions = new ArrayList<>();
+            EgressRules net = policy.network();
+            if (!net.allowedDomains().isEmpty() || !net.allowUnixSockets().isEmpty() || !publishes.isEmpty()) {
+                netDir = RuntimeDirs.privateDir(RuntimeDirs.base().resolve("net-" + id));
+                extensions.add(new NetworkBridge(id, net, Resolver.SYSTEM, target, null, netDir, publishes));
+            }
             RunRequest req = new RunRequest(id, policy.tier(), validated, policy.filesystem(), command, extraEnv,
-                    List.of(), home, target);
+                    extensions, home, target);
             Outcome o = Sandbox.run(req, true);
             if (!o.message().isEmpty()) {
                 System.err.println("palisade: " + o.message());
@@ -121,6 +159,10 @@ final class RunCommand implements Callable<Integer> {
             return Fail.with("--events: cannot open " + events + ": " + e.getMessage());
         } catch (SandboxException | IllegalArgumentException e) {
             return Fail.with(e.getMessage());
+        } finally {
+            if (netDir != null) {
+                RuntimeDirs.deleteTree(netDir);
+            }
         }
     }
 }

@@ -3,6 +3,7 @@ package dev.palisade.policy;
 import java.util.List;
 import java.util.Objects;
 
+import dev.palisade.net.EgressRules;
 import dev.palisade.sandbox.Tier;
 
 /**
@@ -11,12 +12,12 @@ import dev.palisade.sandbox.Tier;
  * @param tier the isolation tier
  * @param mounts the folders, in order (the first is the working directory)
  * @param filesystem the filesystem rules
- * @param network the network rules
+ * @param network the network rules (no allowed domain: no network at all)
  */
-public record Policy(Tier tier, List<MountEntry> mounts, FilesystemPolicy filesystem, NetworkPolicy network) {
+public record Policy(Tier tier, List<MountEntry> mounts, FilesystemPolicy filesystem, EgressRules network) {
     /** The policy when none is given: namespace tier, no folders, default rules, no network. */
     public static final Policy DEFAULT = new Policy(Tier.NAMESPACE, List.of(), FilesystemPolicy.DEFAULT,
-            NetworkPolicy.NONE);
+            EgressRules.allowing(List.of()));
 
     /** Validates and copies. */
     public Policy {
@@ -40,9 +41,6 @@ public record Policy(Tier tier, List<MountEntry> mounts, FilesystemPolicy filesy
 
     /** A copy with more allowed domains. */
     public Policy withMoreAllowedDomains(List<String> more) {
-        List<String> all = new java.util.ArrayList<>(network.allowedDomains());
-        all.addAll(more);
-        return new Policy(tier, mounts, filesystem,
-                new NetworkPolicy(all, network.deniedDomains(), network.allowUnixSockets()));
+        return new Policy(tier, mounts, filesystem, network.withAllowedDomains(more));
     }
 }

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
+import dev.palisade.net.EgressRules;
 import dev.palisade.paths.Access;
 import dev.palisade.sandbox.Tier;
 import tools.jackson.core.JacksonException;
@@ -31,7 +32,7 @@ public final class PolicyParser {
     private static final Set<String> FILESYSTEM = Set.of("denyRead", "denyWrite", "allowWrite", "protectedPaths",
             "keepHistory");
     private static final Set<String> NETWORK = Set.of("allowedDomains", "deniedDomains", "allowUnixSockets",
-            "allowLocalBinding", "httpProxyPort", "socksProxyPort");
+            "allowPrivateAddresses", "maxConnections", "maxBytes", "allowLocalBinding", "httpProxyPort", "socksProxyPort");
     private static final Set<String> MOUNT = Set.of("path", "mode", "name", "allowSensitive");
     /** Keys whose parts are on the roadmap: parsed so the error can say so, then refused. */
     private static final Map<String, String> NOT_YET = Map.of(
@@ -40,9 +41,9 @@ public final class PolicyParser {
             "seccomp", "the seccomp layer",
             "limits", "resource limits",
             "filesystem.keepHistory", "the file guard",
-            "network.allowLocalBinding", "the network layer",
-            "network.httpProxyPort", "the network layer",
-            "network.socksProxyPort", "the network layer");
+            "network.allowLocalBinding", "binding listeners reachable from the host (use --publish)",
+            "network.httpProxyPort", "fixed proxy ports (the bridge chooses them)",
+            "network.socksProxyPort", "fixed proxy ports (the bridge chooses them)");
 
     private final JsonMapper mapper = JsonMapper.builder()
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
@@ -107,7 +108,7 @@ public final class PolicyParser {
         }
         List<MountEntry> mounts = mounts(root.get("mounts"));
         FilesystemPolicy fs = filesystem(root.get("filesystem"));
-        NetworkPolicy net = network(root.get("network"));
+        EgressRules net = network(root.get("network"));
         return new Policy(tier, mounts, fs, net);
     }
 
@@ -168,22 +169,59 @@ public final class PolicyParser {
         }
     }
 
-    private static NetworkPolicy network(JsonNode node) throws PolicyException {
+    private static EgressRules network(JsonNode node) throws PolicyException {
         if (node == null) {
-            return NetworkPolicy.NONE;
+            return EgressRules.allowing(List.of());
         }
         requireObject(node, "network");
         checkKeys(node, NETWORK, "network.");
-        NetworkPolicy net = new NetworkPolicy(
-                strings(node.get("allowedDomains"), "network.allowedDomains"),
-                strings(node.get("deniedDomains"), "network.deniedDomains"),
-                strings(node.get("allowUnixSockets"), "network.allowUnixSockets"));
-        if (net.anyEgress() || !net.allowUnixSockets().isEmpty()) {
-            throw new PolicyException("network: egress is not supported yet (the network layer is not built);"
-                    + " sandboxes have no network at all. Remove network.allowedDomains and"
-                    + " network.allowUnixSockets");
+        List<String> sockets = new ArrayList<>();
+        for (String s : strings(node.get("allowUnixSockets"), "network.allowUnixSockets")) {
+            sockets.add(expand(s, "network.allowUnixSockets"));
         }
-        return net;
+        try {
+            return new EgressRules(
+                    strings(node.get("allowedDomains"), "network.allowedDomains"),
+                    strings(node.get("deniedDomains"), "network.deniedDomains"),
+                    strings(node.get("allowPrivateAddresses"), "network.allowPrivateAddresses"),
+                    sockets,
+                    node.has("maxConnections") ? (int) integer(node.get("maxConnections"), "network.maxConnections",
+                            Integer.MAX_VALUE) : EgressRules.DEFAULT_MAX_CONNECTIONS,
+                    node.has("maxBytes") ? integer(node.get("maxBytes"), "network.maxBytes", Long.MAX_VALUE)
+                            : EgressRules.DEFAULT_MAX_BYTES);
+        } catch (IllegalArgumentException e) {
+            throw new PolicyException(e.getMessage());
+        }
+    }
+
+    /** Expands a leading {@code ~} and {@code $VAR} / {@code ${VAR}} (e.g. {@code $SSH_AUTH_SOCK}). */
+    static String expand(String value, String key) throws PolicyException {
+        StringBuilder out = new StringBuilder();
+        String v = value;
+        if (v.equals("~") || v.startsWith("~/")) {
+            out.append(System.getProperty("user.home"));
+            v = v.substring(1);
+        }
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\$(\\{([A-Za-z_][A-Za-z0-9_]*)\\}|([A-Za-z_][A-Za-z0-9_]*))")
+                .matcher(v);
+        int last = 0;
+        while (m.find()) {
+            String name = m.group(2) != null ? m.group(2) : m.group(3);
+            String val = System.getenv(name);
+            if (val == null || val.isEmpty()) {
+                throw new PolicyException(key + ": '" + value + "' names $" + name + ", which is not set");
+            }
+            out.append(v, last, m.start()).append(val);
+            last = m.end();
+        }
+        return out.append(v.substring(last)).toString();
+    }
+
+    private static long integer(JsonNode node, String key, long max) throws PolicyException {
+        if (!node.isIntegralNumber() || !node.canConvertToLong() || node.longValue() < 1 || node.longValue() > max) {
+            throw new PolicyException(key + ": expected a positive whole number, got " + node);
+        }
+        return node.longValue();
     }
 
     private static void checkKeys(JsonNode node, Set<String> known, String prefix) throws PolicyException {

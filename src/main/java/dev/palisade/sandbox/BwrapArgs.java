@@ -22,6 +22,9 @@ final class BwrapArgs {
     /** System folders shared read-only (or recreated as the same symlink) when they exist. */
     private static final List<String> SYSTEM = List.of("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/opt");
 
+    /** The last options: the root becomes read-only once everything is mounted on it. */
+    static final List<String> FINISH = List.of("--remount-ro", "/");
+
     private BwrapArgs() {
     }
 
@@ -31,11 +34,13 @@ final class BwrapArgs {
      * @param translator the session's paths
      * @param runtimeDir the session's private runtime folder
      * @param masks the planned folder masks
-     * @param cwd the working directory inside
-     * @return the options
+     * @param hostHome a host folder to bind as the session home (kept across commands of one
+     *     session), or null for a private tmpfs that ends with the command
+     * @return the options, without {@code --chdir} and without the final {@code --remount-ro /},
+     *     which must come after every extension's mounts (see {@link #FINISH})
      * @throws IOException if the synthetic /etc files cannot be written
      */
-    static List<String> build(PathTranslator translator, Path runtimeDir, FolderMasks masks, String cwd)
+    static List<String> build(PathTranslator translator, Path runtimeDir, FolderMasks masks, Path hostHome)
             throws IOException {
         List<String> a = new ArrayList<>();
         add(a, "--unshare-user", "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts",
@@ -55,12 +60,16 @@ final class BwrapArgs {
                 translator.sessionHome(), HOSTNAME);
         add(a, "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/dev/shm", "--tmpfs", "/tmp", "--tmpfs", "/var/tmp");
         String home = translator.sessionHome();
-        add(a, "--tmpfs", home, "--dir", home + "/mnt");
+        if (hostHome == null) {
+            add(a, "--tmpfs", home);
+        } else {
+            add(a, "--bind", hostHome.toString(), home);
+        }
+        add(a, "--dir", home + "/mnt");
         for (Mount m : translator.mounts()) {
             add(a, m.access() == Access.RW ? "--bind" : "--ro-bind", m.hostPath().toString(), translator.sandboxRoot(m));
         }
         a.addAll(masks.bwrapArgs());
-        add(a, "--remount-ro", "/", "--chdir", cwd);
         return a;
     }
 

@@ -24,6 +24,18 @@ public final class Libc {
     static final int F_DUPFD_CLOEXEC = 1030;
     /** waitpid(2) option: return at once when no child has changed state. */
     public static final int WNOHANG = 1;
+    /** open(2) flags. */
+    public static final int O_RDONLY = 0;
+    /** open(2): write only. */
+    public static final int O_WRONLY = 1;
+    /** open(2): read and write. */
+    public static final int O_RDWR = 2;
+    /** open(2): create if missing. */
+    public static final int O_CREAT = 0x40;
+    /** open(2): truncate. */
+    public static final int O_TRUNC = 0x200;
+    /** open(2): append. */
+    public static final int O_APPEND = 0x400;
 
     static final Linker LINKER = Linker.nativeLinker();
     private static final Linker.Option ERRNO = Linker.Option.captureCallState("errno");
@@ -40,6 +52,10 @@ public final class Libc {
     private static final MethodHandle FCNTL = LINKER.downcallHandle(
             LINKER.defaultLookup().find("fcntl").orElseThrow(),
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT),
+            ERRNO, Linker.Option.firstVariadicArg(2));
+    private static final MethodHandle OPEN = LINKER.downcallHandle(
+            LINKER.defaultLookup().find("open").orElseThrow(),
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT),
             ERRNO, Linker.Option.firstVariadicArg(2));
     private static final MethodHandle GETEUID = plainCall("geteuid", FunctionDescriptor.of(JAVA_INT));
     private static final MethodHandle GETEGID = plainCall("getegid", FunctionDescriptor.of(JAVA_INT));
@@ -78,6 +94,31 @@ public final class Libc {
             return (int) GETEGID.invokeExact();
         } catch (Throwable t) {
             throw new AssertionError("getegid", t);
+        }
+    }
+
+    /**
+     * Opens a file as a raw descriptor, close-on-exec (open(2)); for handing files to a sandboxed
+     * command as its stdio.
+     *
+     * @param path the file
+     * @param flags {@link #O_RDONLY}, {@link #O_WRONLY} … ({@link #O_CLOEXEC} is always added)
+     * @param mode permission bits when the file is created
+     * @return the descriptor
+     * @throws NativeException on failure
+     */
+    public static int open(String path, int flags, int mode) throws NativeException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = newState(arena);
+            int fd = (int) OPEN.invokeExact(state, arena.allocateFrom(path), flags | O_CLOEXEC, mode);
+            if (fd < 0) {
+                throw new NativeException("open(" + path + ")", errno(state));
+            }
+            return fd;
+        } catch (NativeException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new AssertionError("open", t);
         }
     }
 

@@ -13,6 +13,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import dev.palisade.testing.Cli;
+import dev.palisade.testing.Prerequisites;
 import dev.palisade.testing.SandboxPrerequisites;
 
 /** Filesystem isolation of the namespace tier, attacked from inside real sandboxes. */
@@ -156,6 +157,19 @@ class NamespaceIsolationTest {
         assertThat(r.stdout()).contains("made").contains("rootro");
         Cli.Result again = sh("ls $HOME", "--mount", rw + ":rw");
         assertThat(again.stdout()).doesNotContain("scratch");
+    }
+
+    @Test
+    void allowDomainBridgesTheProxyAndItRefusesOtherDomains() throws Exception {
+        Prerequisites.requireExecutable("socat");
+        Path events = tmp.resolve("events.jsonl");
+        Cli.Result r = sh("echo proxy=$HTTP_PROXY; curl -s -o /dev/null -w 'code=%{http_code}\\n' http://denied.example/;"
+                + " echo end",
+                "--allow-domain", "allowed.example", "--events", events.toString(), "--mount", rw + ":rw");
+        assertThat(r.stdout()).contains("proxy=http://127.0.0.1:3128").contains("code=403")
+                .contains("end");
+        assertThat(Files.readString(events)).contains("\"type\":\"violation\"").contains("\"layer\":\"network\"")
+                .contains("denied.example");
     }
 
     @Test

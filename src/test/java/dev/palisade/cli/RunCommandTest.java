@@ -105,6 +105,28 @@ class RunCommandTest {
     }
 
     @Test
+    void killingTheLauncherKillsTheSandbox() throws Exception {
+        String marker = "4321.25";
+        Process p = Cli.start(tmp, "run", "--", "sh", "-c", "echo ready; exec sleep " + marker);
+        BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+        assertThat(out.readLine()).isEqualTo("ready");
+        assertThat(processesWith(marker)).isNotEmpty();
+        p.toHandle().destroyForcibly();
+        p.waitFor();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!processesWith(marker).isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        assertThat(processesWith(marker)).as("sandboxed processes left after SIGKILL of palisade").isEmpty();
+    }
+
+    private static List<Long> processesWith(String marker) {
+        return ProcessHandle.allProcesses()
+                .filter(h -> h.info().arguments().map(a -> java.util.Arrays.asList(a).contains(marker)).orElse(false))
+                .map(ProcessHandle::pid).toList();
+    }
+
+    @Test
     void noDescriptorBeyondStdioReachesTheSandbox() throws Exception {
         Path marker = Files.writeString(tmp.resolve("inherited-marker"), "x");
         List<String> cmd = new ArrayList<>(List.of("/bin/sh", "-c", "exec 3<\"$0\" 7<\"$0\"; exec \"$@\"", marker.toString()));
