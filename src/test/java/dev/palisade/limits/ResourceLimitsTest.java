@@ -14,7 +14,6 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -125,9 +124,11 @@ class ResourceLimitsTest {
     }
 
     @Test
+    @Tag("root")
     void memoryLimitStopsTheTreeWithReasonMemory() throws Exception {
         // Ordinary users have no writable memory cgroup here; EnforcementTest covers their refusal.
-        Assumptions.assumeTrue(Prerequisites.isRoot(), "memory cgroups need root on this host");
+        // Tagged root: the unprivileged CI run excludes it instead of skipping it.
+        Prerequisites.requireRoot();
         Prerequisites.require(Mechanisms.probe().cgroupFor("memory") != null, "a writable cgroup memory controller");
         Enforcement e = Enforcement.plan(limits(512L << 20, 0, Duration.ZERO, 0, 0), Tier.NAMESPACE);
         try (SandboxSession s = open("frugal-lovelace", e)) {
@@ -140,8 +141,9 @@ class ResourceLimitsTest {
     }
 
     @Test
+    @Tag("root")
     void cpuQuotaThrottlesABusyLoop() throws Exception {
-        Assumptions.assumeTrue(Prerequisites.isRoot(), "cpu cgroups need root on this host");
+        Prerequisites.requireRoot();
         Prerequisites.require(Mechanisms.probe().cgroupFor("cpu") != null, "a writable cgroup cpu controller");
         Limits l = new Limits(0, 0, 0.05, Duration.ofSeconds(20), Duration.ZERO, 0, 0, 0, 0, 0, 0, false);
         Enforcement e = Enforcement.plan(l, Tier.NAMESPACE);
