@@ -181,6 +181,28 @@ class NamespaceIsolationTest {
     }
 
     @Test
+    void npmAndPipInstallIntoAGuardedFolder() throws Exception {
+        Prerequisites.requireExecutable("npm");
+        Prerequisites.require(Files.isExecutable(Path.of("/usr/bin/python3")), "/usr/bin/python3");
+        Files.writeString(rw.resolve("package.json"), "{\"name\":\"app\",\"version\":\"1.0.0\"}");
+        Path dep = Files.createDirectories(rw.resolve("vendor/localdep"));
+        Files.writeString(dep.resolve("package.json"), "{\"name\":\"localdep\",\"version\":\"1.0.0\",\"main\":\"index.js\"}");
+        Files.writeString(dep.resolve("index.js"), "module.exports = 42;\n");
+        Path py = Files.createDirectories(rw.resolve("vendor/pypkg/pypkg"));
+        Files.writeString(py.getParent().resolve("pyproject.toml"), "[build-system]\nrequires=[\"setuptools\"]\n"
+                + "build-backend=\"setuptools.build_meta\"\n[project]\nname=\"pypkg\"\nversion=\"1.0\"\n");
+        Files.writeString(py.resolve("__init__.py"), "X = 7\n");
+        Cli.Result r = sh("(cd vendor/localdep && npm pack --silent) && npm install --offline --no-audit --no-fund"
+                + " ./vendor/localdep/localdep-1.0.0.tgz && node -e 'console.log(\"node:\" + require(\"localdep\"))'"
+                + " && python3 -m pip install -q --no-index --no-build-isolation --target libs ./vendor/pypkg"
+                + " && PYTHONPATH=libs python3 -c 'import pypkg; print(\"py:%d\" % pypkg.X)'", "--mount", rw + ":rw");
+        assertThat(r.status()).as(r.stderr()).isZero();
+        assertThat(r.stdout()).contains("node:42").contains("py:7");
+        assertThat(Files.readString(rw.resolve("node_modules/localdep/index.js"))).isEqualTo("module.exports = 42;\n");
+        assertThat(Files.readString(rw.resolve("libs/pypkg/__init__.py"))).isEqualTo("X = 7\n");
+    }
+
+    @Test
     void gitCommitStillWorksInAProtectedRepository() throws Exception {
         Process init = new ProcessBuilder("git", "init", "-q", rw.toString()).inheritIO().start();
         assertThat(init.waitFor()).isZero();
