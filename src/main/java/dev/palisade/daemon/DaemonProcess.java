@@ -166,6 +166,12 @@ final class DaemonProcess {
         return outcome;
     }
 
+    /** Waits at most {@code max}; the outcome, or null if it still runs. */
+    Outcome await(java.time.Duration max) throws InterruptedException {
+        runner.join(max);
+        return outcome;
+    }
+
     /**
      * Signals the command. SandboxSession keeps its pids private, so the processes are found by
      * what they hold: every process whose descriptor 1 is this command's stdout pipe (proc(5)).

@@ -27,7 +27,7 @@ final class DaemonSession {
                 if (p.outcome() == null) {
                     p.signal(9, true);
                 }
-                p.await();
+                p.await(java.time.Duration.ofSeconds(10));
             } catch (java.io.IOException | InterruptedException e) {
                 // Ended meanwhile, or we are being torn down: close regardless.
             }
