@@ -132,7 +132,15 @@ final class Connection implements Runnable {
     private String create(Request r) throws ProtocolException {
         String id = r.optText("session");
         try {
-            id = id == null ? SessionIds.generate() : SessionIds.validate(id);
+            if (id == null) {
+                // Generated ids can collide (a few thousand combinations): draw again.
+                id = SessionIds.generate();
+                for (int i = 0; i < 100 && daemon.sessions.containsKey(id); i++) {
+                    id = SessionIds.generate();
+                }
+            } else {
+                id = SessionIds.validate(id);
+            }
         } catch (IllegalArgumentException e) {
             throw new ProtocolException("bad-session-id", e.getMessage());
         }

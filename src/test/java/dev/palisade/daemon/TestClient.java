@@ -36,22 +36,32 @@ final class TestClient implements AutoCloseable {
         out.flush();
     }
 
-    /** The next line, or null at end of stream. */
+    private final java.util.ArrayDeque<JsonNode> skipped = new java.util.ArrayDeque<>();
+
+    /** The next line (first those {@link #reply} stepped over), or null at end of stream. */
     JsonNode next() throws IOException {
+        if (!skipped.isEmpty()) {
+            return skipped.poll();
+        }
+        return read();
+    }
+
+    private JsonNode read() throws IOException {
         String line = in.readLine();
         return line == null ? null : RequestDecoder.JSON.readTree(line);
     }
 
-    /** Skips pushed events until the reply with this id. */
+    /** Reads until the reply with this id; other lines are kept for {@link #next}. */
     JsonNode reply(String id) throws IOException {
         while (true) {
-            JsonNode n = next();
+            JsonNode n = read();
             if (n == null) {
                 throw new IOException("connection closed before reply " + id);
             }
             if (n.has("id") && id.equals(n.get("id").asString())) {
                 return n;
             }
+            skipped.add(n);
         }
     }
 
