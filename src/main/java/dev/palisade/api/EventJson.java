@@ -51,6 +51,16 @@ public final class EventJson {
                 b.append(",\"rule\":");
                 str(b, v.rule());
             }
+            case FileEvent f -> {
+                b.append(",\"action\":");
+                str(b, f.action());
+                b.append(",\"path\":");
+                str(b, f.path());
+                b.append(",\"fromPath\":");
+                str(b, f.fromPath());
+                b.append(",\"kind\":");
+                str(b, f.kind());
+            }
         }
         return b.append('}').toString();
     }

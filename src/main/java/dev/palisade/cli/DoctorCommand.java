@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 
+import dev.palisade.sandbox.Executables;
 import picocli.CommandLine.Command;
 
 /** {@code palisade doctor}: checks what the namespace tier needs and says how to fix each problem. */
@@ -20,7 +21,7 @@ final class DoctorCommand implements Callable<Integer> {
     public Integer call() {
         String kernel = read("/proc/sys/kernel/osrelease");
         report(kernel != null, "kernel " + (kernel == null ? "?" : kernel), "cannot read /proc/sys/kernel/osrelease");
-        String bwrap = which("bwrap");
+        String bwrap = Executables.onPath("bwrap").map(Path::toString).orElse(null);
         if (bwrap == null) {
             report(false, "bwrap", "not found; install it: sudo apt-get install bubblewrap");
         } else {
@@ -65,6 +66,11 @@ final class DoctorCommand implements Callable<Integer> {
         }
         report(true, "running as " + (isRoot() ? "root (sandboxes still get a user namespace and no capabilities)"
                 : "uid " + System.getProperty("user.name")), "");
+        // Limits: "weak" lines are not problems (the host works), but say which limits need
+        // --allow-weaker-limits here.
+        for (String line : dev.palisade.limits.Enforcement.describeHost()) {
+            System.out.println(line);
+        }
         System.out.println(problems == 0 ? "doctor: all checks passed" : "doctor: " + problems + " problem(s) found");
         return problems == 0 ? 0 : 1;
     }
@@ -84,19 +90,10 @@ final class DoctorCommand implements Callable<Integer> {
 
     private static String read(String file) {
         try {
-            return Files.readString(Path.of(file)).trim();
+            return dev.palisade.sandbox.ProcFiles.read(Path.of(file)).trim();
         } catch (IOException e) {
             return null;
         }
-    }
-
-    static String which(String name) {
-        for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":")) {
-            if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, name))) {
-                return Path.of(dir, name).toString();
-            }
-        }
-        return null;
     }
 
     private record Result(int status, String output) {

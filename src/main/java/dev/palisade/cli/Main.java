@@ -4,9 +4,9 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** Entry point of the {@code palisade} launcher. */
-@Command(name = "palisade", mixinStandardHelpOptions = true, version = "palisade 0.1.0",
+@Command(name = "palisade", mixinStandardHelpOptions = true, scope = picocli.CommandLine.ScopeType.INHERIT, version = "palisade 0.1.0",
         description = "Run AI agents and untrusted commands in layered isolation.",
-        subcommands = {RunCommand.class, PolicyCommand.class, DoctorCommand.class, DaemonCommand.class})
+        subcommands = {RunCommand.class, PolicyCommand.class, DoctorCommand.class, SeccompCommand.class, UndoCommand.class, dev.palisade.image.ImageCommand.class, DaemonCommand.class})
 public final class Main {
     /** Exit status when Palisade itself fails (DESIGN.md). */
     static final int FAILED = 125;
@@ -31,6 +31,8 @@ public final class Main {
      */
     public static int execute(String... args) {
         CommandLine cl = new CommandLine(new Main());
+        // Everything after the command's name is the command's own: `palisade run ls -h` runs `ls -h`.
+        cl.setStopAtPositional(true);
         cl.setParameterExceptionHandler((e, a) -> {
             CommandLine cmd = e.getCommandLine();
             cmd.getErr().println("palisade: " + e.getMessage());

@@ -41,8 +41,15 @@ final class PolicyCommand {
             System.out.println("filesystem.denyWrite: " + p.filesystem().denyWrite());
             System.out.println("filesystem.allowWrite: " + p.filesystem().allowWrite());
             System.out.println("filesystem.protectedPaths: " + p.filesystem().protectedPaths());
-            System.out.println("network: " + (p.network().anyEgress() ? "allowed " + p.network().allowedDomains()
-                    + ", denied " + p.network().deniedDomains() : "none (no egress)"));
+            System.out.println("seccomp: " + p.seccomp());
+            var n = p.network();
+            System.out.println("network.allowedDomains: " + (n.allowedDomains().isEmpty() ? "(none: no network at all)"
+                    : n.allowedDomains()));
+            System.out.println("network.deniedDomains: " + n.deniedDomains());
+            System.out.println("network.allowPrivateAddresses: " + n.allowPrivateAddresses());
+            System.out.println("network.allowUnixSockets: " + n.allowUnixSockets());
+            System.out.println("network.maxConnections: " + n.maxConnections() + ", network.maxBytes: " + n.maxBytes());
+            System.out.println("limits: " + p.limits());
             return 0;
         }
     }

@@ -22,7 +22,6 @@ import dev.palisade.sandbox.SandboxSession;
 import dev.palisade.sandbox.SessionIds;
 import dev.palisade.sandbox.SessionSpec;
 import dev.palisade.sandbox.Tier;
-import dev.palisade.sys.NativeException;
 import tools.jackson.databind.JsonNode;
 
 /** One client: reads requests, answers each with a reply carrying its id; events go to the outbox. */
@@ -286,7 +285,7 @@ final class Connection implements Runnable {
             DaemonProcess p = new DaemonProcess(pid, s.sandbox, argv, env, cwd, "pipe".equals(stdin),
                     subscribe ? outbox : null);
             s.processes.put(pid, p);
-        } catch (NativeException e) {
+        } catch (IOException e) {
             throw new ProtocolException("exec-failed", e.getMessage());
         }
         return "{\"process\":" + Json.str(pid) + "}";

@@ -36,7 +36,7 @@ final class DaemonProcess {
     private final List<Thread> readers = new ArrayList<>();
 
     DaemonProcess(String id, SandboxSession session, List<String> argv, java.util.Map<String, String> env,
-            String cwd, boolean stdinOpen, Outbox first) throws NativeException {
+            String cwd, boolean stdinOpen, Outbox first) throws IOException {
         this.id = id;
         this.sessionId = session.spec().id();
         if (first != null) {
@@ -51,8 +51,21 @@ final class DaemonProcess {
         }
         Exec exec = new Exec(argv, env, cwd, List.of(), EventSink.NONE,
                 new int[] {stdin[0], stdout[1], stderr[1]}, false);
-        readers.add(reader("stdout", stdout[0], session));
-        readers.add(reader("stderr", stderr[0], session));
+        InputStream out = null;
+        try {
+            out = openReadEnd(stdout);
+            InputStream err = openReadEnd(stderr);
+            readers.add(reader("stdout", out, session));
+            readers.add(reader("stderr", err, session));
+        } catch (IOException e) {
+            if (out != null) {
+                out.close();
+            }
+            for (int fd : new int[] {stdin[0], stdin[1], stdout[1], stderr[0], stderr[1]}) {
+                Libc.closeQuietly(fd);
+            }
+            throw e;
+        }
         runner = Thread.ofVirtual().name("exec-" + id).start(() -> run(session, exec));
     }
 
@@ -86,15 +99,28 @@ final class DaemonProcess {
         }
     }
 
-    private Thread reader(String stream, int fd, SandboxSession session) {
+    /**
+     * A Java stream on the read end of {@code pipe}, reopened through /proc (proc(5): /proc/pid/fd);
+     * the original read descriptor is closed. This must happen here, while our write end is still
+     * open: opening a pipe for reading blocks until it has a writer (fifo(7)), so a reader that
+     * opened it only after the command ended and the write ends were closed would wait forever.
+     */
+    private static InputStream openReadEnd(int[] pipe) throws IOException {
+        try {
+            return new FileInputStream("/proc/self/fd/" + pipe[0]);
+        } finally {
+            Libc.closeQuietly(pipe[0]);
+            pipe[0] = -1;
+        }
+    }
+
+    private Thread reader(String stream, InputStream pipe, SandboxSession session) {
         PathRewriter rewriter = new PathRewriter(session.translator());
         return Thread.ofVirtual().name(stream + "-" + id).start(() -> {
             long seq = 0;
             long offset = 0;
             byte[] buf = new byte[65536];
-            // Reopening through /proc gives a Java stream on the pipe (proc(5): /proc/pid/fd).
-            try (InputStream in = new FileInputStream("/proc/self/fd/" + fd)) {
-                Libc.closeQuietly(fd);
+            try (InputStream in = pipe) {
                 int n;
                 while ((n = in.read(buf)) > 0) {
                     byte[] out = rewriter.apply(java.util.Arrays.copyOf(buf, n));

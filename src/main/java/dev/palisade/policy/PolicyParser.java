@@ -9,6 +9,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
+import dev.palisade.limits.Limits;
+import dev.palisade.limits.LimitsParser;
+import dev.palisade.net.EgressRules;
 import dev.palisade.paths.Access;
 import dev.palisade.sandbox.Tier;
 import tools.jackson.core.JacksonException;
@@ -29,20 +32,15 @@ public final class PolicyParser {
     private static final Set<String> TOP = Set.of("tier", "mounts", "filesystem", "network",
             "blockedFileTypes", "credentials", "seccomp", "limits");
     private static final Set<String> FILESYSTEM = Set.of("denyRead", "denyWrite", "allowWrite", "protectedPaths",
-            "keepHistory");
+            "keepHistory", "guard");
     private static final Set<String> NETWORK = Set.of("allowedDomains", "deniedDomains", "allowUnixSockets",
-            "allowLocalBinding", "httpProxyPort", "socksProxyPort");
+            "allowPrivateAddresses", "maxConnections", "maxBytes", "allowLocalBinding", "httpProxyPort", "socksProxyPort");
     private static final Set<String> MOUNT = Set.of("path", "mode", "name", "allowSensitive");
     /** Keys whose parts are on the roadmap: parsed so the error can say so, then refused. */
     private static final Map<String, String> NOT_YET = Map.of(
-            "blockedFileTypes", "the file guard",
-            "credentials", "the credential broker",
-            "seccomp", "the seccomp layer",
-            "limits", "resource limits",
-            "filesystem.keepHistory", "the file guard",
-            "network.allowLocalBinding", "the network layer",
-            "network.httpProxyPort", "the network layer",
-            "network.socksProxyPort", "the network layer");
+            "network.allowLocalBinding", "binding listeners reachable from the host (use --publish)",
+            "network.httpProxyPort", "fixed proxy ports (the bridge chooses them)",
+            "network.socksProxyPort", "fixed proxy ports (the bridge chooses them)");
 
     private final JsonMapper mapper = JsonMapper.builder()
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
@@ -106,9 +104,19 @@ public final class PolicyParser {
             }
         }
         List<MountEntry> mounts = mounts(root.get("mounts"));
-        FilesystemPolicy fs = filesystem(root.get("filesystem"));
-        NetworkPolicy net = network(root.get("network"));
-        return new Policy(tier, mounts, fs, net);
+        FilesystemPolicy fs = filesystem(root.get("filesystem"), root.get("blockedFileTypes"));
+        EgressRules net = network(root.get("network"));
+        Limits limits;
+        try {
+            limits = LimitsParser.parse(root.get("limits"));
+        } catch (IllegalArgumentException e) {
+            throw new PolicyException(e.getMessage());
+        }
+        String seccomp = root.has("seccomp") ? string(root.get("seccomp"), "seccomp") : "default";
+        if (seccomp.isBlank()) {
+            throw new PolicyException("seccomp: expected \"default\", \"none\" or a profile file");
+        }
+        return new Policy(tier, mounts, fs, net, limits, seccomp, CredentialsParser.parse(root.get("credentials")));
     }
 
     private static List<MountEntry> mounts(JsonNode node) throws PolicyException {
@@ -150,40 +158,97 @@ public final class PolicyParser {
         return out;
     }
 
-    private static FilesystemPolicy filesystem(JsonNode node) throws PolicyException {
+    private static FilesystemPolicy filesystem(JsonNode node, JsonNode blockedTypes) throws PolicyException {
+        java.util.Set<String> blocked = blockedTypes == null ? FilesystemPolicy.DEFAULT.blockedFileTypes()
+                : new java.util.LinkedHashSet<>(strings(blockedTypes, "blockedFileTypes"));
         if (node == null) {
-            return FilesystemPolicy.DEFAULT;
+            try {
+                return new FilesystemPolicy(List.of(), List.of(), List.of(), FilesystemPolicy.DEFAULT_PROTECTED, true,
+                        blocked, FilesystemPolicy.DEFAULT.keepHistoryBytes());
+            } catch (IllegalArgumentException e) {
+                throw new PolicyException(e.getMessage());
+            }
         }
         requireObject(node, "filesystem");
         checkKeys(node, FILESYSTEM, "filesystem.");
+        boolean guard = !node.has("guard") || bool(node.get("guard"), "filesystem.guard");
+        long history = FilesystemPolicy.DEFAULT.keepHistoryBytes();
+        JsonNode h = node.get("keepHistory");
+        if (h != null) {
+            if (h.isBoolean()) {
+                history = h.booleanValue() ? history : 0;
+            } else if (h.isIntegralNumber() && h.canConvertToLong() && h.longValue() >= 0) {
+                history = h.longValue();
+            } else {
+                throw new PolicyException("filesystem.keepHistory: expected true, false or a number of bytes, got " + h);
+            }
+        }
         try {
             return new FilesystemPolicy(
                     strings(node.get("denyRead"), "filesystem.denyRead"),
                     strings(node.get("denyWrite"), "filesystem.denyWrite"),
                     strings(node.get("allowWrite"), "filesystem.allowWrite"),
                     node.has("protectedPaths") ? strings(node.get("protectedPaths"), "filesystem.protectedPaths")
-                            : FilesystemPolicy.DEFAULT_PROTECTED);
+                            : FilesystemPolicy.DEFAULT_PROTECTED,
+                    guard, blocked, history);
         } catch (IllegalArgumentException e) {
             throw new PolicyException(e.getMessage());
         }
     }
 
-    private static NetworkPolicy network(JsonNode node) throws PolicyException {
+    private static EgressRules network(JsonNode node) throws PolicyException {
         if (node == null) {
-            return NetworkPolicy.NONE;
+            return EgressRules.allowing(List.of());
         }
         requireObject(node, "network");
         checkKeys(node, NETWORK, "network.");
-        NetworkPolicy net = new NetworkPolicy(
-                strings(node.get("allowedDomains"), "network.allowedDomains"),
-                strings(node.get("deniedDomains"), "network.deniedDomains"),
-                strings(node.get("allowUnixSockets"), "network.allowUnixSockets"));
-        if (net.anyEgress() || !net.allowUnixSockets().isEmpty()) {
-            throw new PolicyException("network: egress is not supported yet (the network layer is not built);"
-                    + " sandboxes have no network at all. Remove network.allowedDomains and"
-                    + " network.allowUnixSockets");
+        List<String> sockets = new ArrayList<>();
+        for (String s : strings(node.get("allowUnixSockets"), "network.allowUnixSockets")) {
+            sockets.add(expand(s, "network.allowUnixSockets"));
         }
-        return net;
+        try {
+            return new EgressRules(
+                    strings(node.get("allowedDomains"), "network.allowedDomains"),
+                    strings(node.get("deniedDomains"), "network.deniedDomains"),
+                    strings(node.get("allowPrivateAddresses"), "network.allowPrivateAddresses"),
+                    sockets,
+                    node.has("maxConnections") ? (int) integer(node.get("maxConnections"), "network.maxConnections",
+                            Integer.MAX_VALUE) : EgressRules.DEFAULT_MAX_CONNECTIONS,
+                    node.has("maxBytes") ? integer(node.get("maxBytes"), "network.maxBytes", Long.MAX_VALUE)
+                            : EgressRules.DEFAULT_MAX_BYTES);
+        } catch (IllegalArgumentException e) {
+            throw new PolicyException(e.getMessage());
+        }
+    }
+
+    /** Expands a leading {@code ~} and {@code $VAR} / {@code ${VAR}} (e.g. {@code $SSH_AUTH_SOCK}). */
+    static String expand(String value, String key) throws PolicyException {
+        StringBuilder out = new StringBuilder();
+        String v = value;
+        if (v.equals("~") || v.startsWith("~/")) {
+            out.append(System.getProperty("user.home"));
+            v = v.substring(1);
+        }
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\$(\\{([A-Za-z_][A-Za-z0-9_]*)\\}|([A-Za-z_][A-Za-z0-9_]*))")
+                .matcher(v);
+        int last = 0;
+        while (m.find()) {
+            String name = m.group(2) != null ? m.group(2) : m.group(3);
+            String val = System.getenv(name);
+            if (val == null || val.isEmpty()) {
+                throw new PolicyException(key + ": '" + value + "' names $" + name + ", which is not set");
+            }
+            out.append(v, last, m.start()).append(val);
+            last = m.end();
+        }
+        return out.append(v.substring(last)).toString();
+    }
+
+    private static long integer(JsonNode node, String key, long max) throws PolicyException {
+        if (!node.isIntegralNumber() || !node.canConvertToLong() || node.longValue() < 1 || node.longValue() > max) {
+            throw new PolicyException(key + ": expected a positive whole number, got " + node);
+        }
+        return node.longValue();
     }
 
     private static void checkKeys(JsonNode node, Set<String> known, String prefix) throws PolicyException {

@@ -22,6 +22,9 @@ final class BwrapArgs {
     /** System folders shared read-only (or recreated as the same symlink) when they exist. */
     private static final List<String> SYSTEM = List.of("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/opt");
 
+    /** The last options: the root becomes read-only once everything is mounted on it. */
+    static final List<String> FINISH = List.of("--remount-ro", "/");
+
     private BwrapArgs() {
     }
 
@@ -33,11 +36,23 @@ final class BwrapArgs {
      * @param masks the planned folder masks
      * @param hostHome a host folder to bind as the session home (kept across commands of one
      *     session), or null for a private tmpfs that ends with the command
-     * @return the options, without {@code --chdir}
+     * @param sizes sizes of the private tmpfs mounts
+     * @return the options, without {@code --chdir} and without the final {@code --remount-ro /},
+     *     which must come after every extension's mounts (see {@link #FINISH})
      * @throws IOException if the synthetic /etc files cannot be written
      */
-    static List<String> build(PathTranslator translator, Path runtimeDir, FolderMasks masks, Path hostHome)
-            throws IOException {
+    static List<String> build(PathTranslator translator, Path runtimeDir, FolderMasks masks, Path hostHome,
+            TmpfsSizes sizes) throws IOException {
+        return build(translator, runtimeDir, masks, hostHome, sizes, java.util.Map.of());
+    }
+
+    /**
+     * Builds the options, binding some folders from another source (the file guard's view).
+     *
+     * @param sources folder name to the host path bound in its place
+     */
+    static List<String> build(PathTranslator translator, Path runtimeDir, FolderMasks masks, Path hostHome,
+            TmpfsSizes sizes, java.util.Map<String, Path> sources) throws IOException {
         List<String> a = new ArrayList<>();
         add(a, "--unshare-user", "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts",
                 "--unshare-cgroup-try");
@@ -54,20 +69,31 @@ final class BwrapArgs {
         }
         EtcView.addTo(a, runtimeDir, dev.palisade.sys.Libc.geteuid(), dev.palisade.sys.Libc.getegid(),
                 translator.sessionHome(), HOSTNAME);
-        add(a, "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/dev/shm", "--tmpfs", "/tmp", "--tmpfs", "/var/tmp");
+        add(a, "--proc", "/proc", "--dev", "/dev");
+        tmpfs(a, sizes.shm(), "/dev/shm");
+        tmpfs(a, sizes.tmp(), "/tmp");
+        tmpfs(a, sizes.tmp(), "/var/tmp");
         String home = translator.sessionHome();
         if (hostHome == null) {
-            add(a, "--tmpfs", home);
+            tmpfs(a, sizes.home(), home);
         } else {
             add(a, "--bind", hostHome.toString(), home);
         }
         add(a, "--dir", home + "/mnt");
         for (Mount m : translator.mounts()) {
-            add(a, m.access() == Access.RW ? "--bind" : "--ro-bind", m.hostPath().toString(), translator.sandboxRoot(m));
+            Path source = sources.getOrDefault(m.name(), m.hostPath());
+            add(a, m.access() == Access.RW ? "--bind" : "--ro-bind", source.toString(), translator.sandboxRoot(m));
         }
         a.addAll(masks.bwrapArgs());
-        add(a, "--remount-ro", "/");
         return a;
+    }
+
+    /** A private tmpfs; bwrap's {@code --size} applies to the next {@code --tmpfs} only (bwrap 0.5+). */
+    private static void tmpfs(List<String> args, long size, String dest) {
+        if (size > 0) {
+            add(args, "--size", Long.toString(size));
+        }
+        add(args, "--tmpfs", dest);
     }
 
     private static void add(List<String> args, String... more) {

@@ -50,7 +50,15 @@ final class FolderMasks {
     private record Op(Kind kind, Path host, String sandbox) {
     }
 
+    /** Folders whose write rules the file guard enforces itself: no bind masks there. */
+    private final java.util.Set<String> guarded;
+
     FolderMasks(PathTranslator translator, MountValidator validator, Path emptyDir) {
+        this(translator, validator, emptyDir, java.util.Set.of());
+    }
+
+    FolderMasks(PathTranslator translator, MountValidator validator, Path emptyDir, java.util.Set<String> guarded) {
+        this.guarded = java.util.Set.copyOf(guarded);
         this.translator = translator;
         this.validator = validator;
         this.emptyDir = emptyDir;
@@ -78,7 +86,9 @@ final class FolderMasks {
         for (String entry : readOnly) {
             for (Target t : targets(entry, "filesystem.denyWrite", true)) {
                 if (t.mount().access() == Access.RW || isWritableByRule(t.sandbox())) {
-                    protect(t);
+                    if (!guarded.contains(t.mount().name())) {
+                        protect(t);
+                    }
                 }
             }
         }

@@ -18,9 +18,15 @@ public final class LaunchPlan {
     private final List<String> bwrapArgs = new ArrayList<>();
     private final Map<String, String> env = new LinkedHashMap<>();
     private final List<Integer> passedFds = new ArrayList<>();
+    private int[] stdio;
 
     LaunchPlan(Tier tier) {
+        this(tier, null);
+    }
+
+    LaunchPlan(Tier tier, int[] stdio) {
         this.tier = tier;
+        this.stdio = stdio == null ? null : stdio.clone();
     }
 
     /** The tier being launched. Extensions that only apply to some tiers check it. */
@@ -37,14 +43,20 @@ public final class LaunchPlan {
         Collections.addAll(bwrapArgs, args);
     }
 
+    /** Variables that hold a list of options: several extensions add to them rather than replace. */
+    private static final java.util.Set<String> OPTION_LISTS = java.util.Set.of("JAVA_TOOL_OPTIONS", "NODE_OPTIONS");
+
     /**
-     * Sets an environment variable for the command.
+     * Sets an environment variable for the command. For option lists ({@code JAVA_TOOL_OPTIONS},
+     * {@code NODE_OPTIONS}) the value is appended, space-separated, to what another extension set,
+     * so the network bridge's proxy options and the broker's trust store both reach Java.
      *
      * @param name the variable
      * @param value its value
      */
     public void setEnv(String name, String value) {
-        env.put(name, value);
+        String old = env.get(name);
+        env.put(name, old != null && OPTION_LISTS.contains(name) ? old + " " + value : value);
     }
 
     /**
@@ -59,6 +71,34 @@ public final class LaunchPlan {
     public int passFd(int parentFd) {
         passedFds.add(parentFd);
         return FIRST_EXTRA_FD + passedFds.size() - 1;
+    }
+
+    /**
+     * The host descriptors that become the command's 0, 1 and 2 ({0, 1, 2} when it inherits ours).
+     *
+     * @return a copy
+     */
+    public int[] stdio() {
+        return stdio == null ? new int[] {0, 1, 2} : stdio.clone();
+    }
+
+    /**
+     * Replaces the command's stdio, e.g. with pipes whose other end the extension reads (to count
+     * or cap the output). Like {@link #passFd}, the parent keeps ownership of the descriptors and
+     * must keep them open until the launch has happened ({@link SandboxExtension#attach}).
+     *
+     * @param fds three descriptors of this process
+     */
+    public void stdio(int[] fds) {
+        if (fds.length != 3) {
+            throw new IllegalArgumentException("stdio must name three descriptors");
+        }
+        stdio = fds.clone();
+    }
+
+    /** The stdio to spawn with, or null to inherit. */
+    int[] spawnStdio() {
+        return stdio == null ? null : stdio.clone();
     }
 
     List<String> bwrapArgs() {

@@ -21,9 +21,11 @@ import dev.palisade.policy.FilesystemPolicy;
  * @param extensions parts that add to the launch (network, seccomp, …), prepared in order
  * @param home the user's home folder, for {@code ~} in rules
  * @param events where start, exit and violation events go
+ * @param tmpfs sizes of the sandbox's private tmpfs mounts
  */
 public record RunRequest(String sessionId, Tier tier, List<Mount> mounts, FilesystemPolicy filesystem,
-        List<String> argv, Map<String, String> env, List<SandboxExtension> extensions, Path home, EventSink events) {
+        List<String> argv, Map<String, String> env, List<SandboxExtension> extensions, Path home, EventSink events,
+        TmpfsSizes tmpfs) {
     /** Validates and copies. */
     public RunRequest {
         SessionIds.validate(sessionId);
@@ -31,6 +33,7 @@ public record RunRequest(String sessionId, Tier tier, List<Mount> mounts, Filesy
         Objects.requireNonNull(filesystem, "filesystem");
         Objects.requireNonNull(home, "home");
         Objects.requireNonNull(events, "events");
+        Objects.requireNonNull(tmpfs, "tmpfs");
         mounts = List.copyOf(mounts);
         argv = List.copyOf(argv);
         env = Map.copyOf(env);
@@ -45,5 +48,11 @@ public record RunRequest(String sessionId, Tier tier, List<Mount> mounts, Filesy
                         + "' inside the sandbox; give one of them another name");
             }
         }
+    }
+
+    /** A request with the kernel's default tmpfs sizes. */
+    public RunRequest(String sessionId, Tier tier, List<Mount> mounts, FilesystemPolicy filesystem,
+            List<String> argv, Map<String, String> env, List<SandboxExtension> extensions, Path home, EventSink events) {
+        this(sessionId, tier, mounts, filesystem, argv, env, extensions, home, events, TmpfsSizes.DEFAULT);
     }
 }

@@ -1,7 +1,6 @@
 package dev.palisade.sandbox;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -88,7 +87,8 @@ final class RunningCommand {
     void signal(int signal) {
         int target = signalTarget;
         try {
-            if (target > 0) {
+            // Never a group of pid 0 or 1: kill(-1) would reach every process we may signal.
+            if (target > 1) {
                 try {
                     Libc.kill(-target, signal);
                 } catch (NativeException e) {
@@ -142,7 +142,7 @@ final class RunningCommand {
      */
     static int firstChild(int parent) {
         try {
-            String children = Files.readString(Path.of("/proc", Integer.toString(parent), "task",
+            String children = ProcFiles.read(Path.of("/proc", Integer.toString(parent), "task",
                     Integer.toString(parent), "children")).trim();
             if (children.isEmpty()) {
                 return -1;

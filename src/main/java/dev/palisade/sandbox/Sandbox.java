@@ -28,7 +28,7 @@ public final class Sandbox {
     }
 
     private static SessionSpec spec(RunRequest req) {
-        return new SessionSpec(req.sessionId(), req.tier(), req.mounts(), req.filesystem(), req.home(), false);
+        return new SessionSpec(req.sessionId(), req.tier(), req.mounts(), req.filesystem(), req.home(), false, req.tmpfs());
     }
 
     /**
@@ -50,7 +50,8 @@ public final class Sandbox {
             FolderMasks masks = SandboxSession.planMasks(translator, spec, runtime);
             List<String> argv = new ArrayList<>();
             argv.add(Bwrap.find());
-            argv.addAll(BwrapArgs.build(translator, runtime, masks, null));
+            argv.addAll(BwrapArgs.build(translator, runtime, masks, null, spec.tmpfs()));
+            argv.addAll(BwrapArgs.FINISH);
             argv.add("--chdir");
             argv.add(spec.mounts().isEmpty() ? translator.sessionHome() : translator.sandboxRoot(spec.mounts().getFirst()));
             argv.add("--");

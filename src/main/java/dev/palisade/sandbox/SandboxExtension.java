@@ -26,6 +26,19 @@ public interface SandboxExtension extends AutoCloseable {
     default void attach(long sandboxPid) throws IOException {
     }
 
+    /**
+     * Called once the command has ended, before its exit event: an extension that stopped the
+     * command (a limit it enforces was breached) says so by returning another outcome. May block
+     * briefly, e.g. to drain output the command wrote before it ended.
+     *
+     * @param outcome how the command ended as seen by the launcher
+     * @return the outcome to report (by default {@code outcome} itself)
+     * @throws IOException if the extension cannot tell
+     */
+    default Outcome ended(Outcome outcome) throws IOException {
+        return outcome;
+    }
+
     /** Releases what {@link #prepare} and {@link #attach} acquired. */
     @Override
     default void close() throws IOException {

@@ -20,6 +20,10 @@ import java.util.regex.Pattern;
 
 import dev.palisade.api.ExitEvent;
 import dev.palisade.api.StartEvent;
+import dev.palisade.guard.GuardRules;
+import dev.palisade.guard.GuardedFolder;
+import dev.palisade.paths.Access;
+import dev.palisade.paths.Mount;
 import dev.palisade.paths.MountValidator;
 import dev.palisade.paths.PathRefusedException;
 import dev.palisade.paths.PathTranslator;
@@ -44,6 +48,8 @@ public final class SandboxSession implements AutoCloseable {
     private final Path lockFile;
     private final FolderMasks masks;
     private final List<String> baseArgs;
+    /** The file guard's views of the read-write folders, by folder name; unmounted at close. */
+    private final Map<String, GuardedFolder> guarded = new LinkedHashMap<>();
 
     private SandboxSession(SessionSpec spec, Path runtime, FileChannel lockChannel, FileLock lock, Path lockFile)
             throws IOException, PathRefusedException {
@@ -54,12 +60,20 @@ public final class SandboxSession implements AutoCloseable {
         this.lock = lock;
         this.lockFile = lockFile;
         if (spec.tier() == Tier.NAMESPACE) {
-            this.masks = planMasks(translator, spec, runtime);
-            Path hostHome = null;
-            if (spec.persistentHome()) {
-                hostHome = RuntimeDirs.privateDir(runtime.resolve("home"));
+            try {
+                mountGuards();
+                this.masks = planMasks(translator, spec, runtime, guarded.keySet());
+                Path hostHome = null;
+                if (spec.persistentHome()) {
+                    hostHome = RuntimeDirs.privateDir(runtime.resolve("home"));
+                }
+                Map<String, Path> sources = new LinkedHashMap<>();
+                guarded.forEach((name, view) -> sources.put(name, view.mountpoint()));
+                this.baseArgs = BwrapArgs.build(translator, runtime, masks, hostHome, spec.tmpfs(), sources);
+            } catch (IOException | PathRefusedException | RuntimeException e) {
+                unmountGuards();
+                throw e;
             }
-            this.baseArgs = BwrapArgs.build(translator, runtime, masks, hostHome);
         } else {
             this.masks = null;
             this.baseArgs = List.of();
@@ -123,11 +137,52 @@ public final class SandboxSession implements AutoCloseable {
         }
     }
 
+    /** Mounts the file guard's view of every read-write folder, when the session has a guard. */
+    private void mountGuards() throws IOException {
+        FolderGuard guard = spec.guard();
+        if (guard == null) {
+            return;
+        }
+        for (Mount m : spec.mounts()) {
+            if (m.access() != Access.RW) {
+                continue;
+            }
+            GuardRules rules = new GuardRules(guard.blockedFileTypes(),
+                    GuardRules.patternsFor(m.hostPath(), spec.filesystem().denyWrite()),
+                    GuardRules.patternsFor(m.hostPath(), spec.filesystem().protectedPaths()),
+                    guard.keepHistoryBytes());
+            try {
+                guarded.put(m.name(), GuardedFolder.mount(spec.id(), m.hostPath(), rules,
+                        guard.historyRoot().resolve(m.name()), guard.events()));
+            } catch (IOException e) {
+                throw new IOException(e.getMessage() + " (the file guard needs FUSE: apt-get install fuse3 libfuse3-3;"
+                        + " or run without it: --no-file-guard, or \"filesystem\": {\"guard\": false})", e);
+            }
+        }
+    }
+
+    private void unmountGuards() {
+        for (GuardedFolder view : guarded.values()) {
+            try {
+                view.close();
+            } catch (IOException | RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "could not unmount the file guard of " + view.hostFolder() + ": " + e);
+            }
+        }
+        guarded.clear();
+    }
+
     static FolderMasks planMasks(PathTranslator translator, SessionSpec spec, Path runtime)
+            throws IOException, PathRefusedException {
+        return planMasks(translator, spec, runtime, java.util.Set.of());
+    }
+
+    static FolderMasks planMasks(PathTranslator translator, SessionSpec spec, Path runtime, java.util.Set<String> guarded)
             throws IOException, PathRefusedException {
         Path empty = runtime.resolve("empty");
         Files.createDirectories(empty);
-        FolderMasks masks = new FolderMasks(translator, new MountValidator(Path.of("/"), spec.userHome(), List.of()), empty);
+        FolderMasks masks = new FolderMasks(translator, new MountValidator(Path.of("/"), spec.userHome(), List.of()), empty,
+                guarded);
         masks.plan(spec.filesystem());
         empty.toFile().setWritable(false, false);
         return masks;
@@ -162,7 +217,7 @@ public final class SandboxSession implements AutoCloseable {
      */
     public Outcome run(Exec exec) throws SandboxException {
         Instant started = Instant.now();
-        LaunchPlan plan = new LaunchPlan(spec.tier());
+        LaunchPlan plan = new LaunchPlan(spec.tier(), exec.stdio());
         List<SandboxExtension> prepared = new ArrayList<>();
         String cwd = exec.cwd() != null ? exec.cwd() : defaultCwd();
         try {
@@ -184,6 +239,9 @@ public final class SandboxSession implements AutoCloseable {
                 case DIRECT -> runDirect(exec, plan, cwd, prepared);
                 case VM -> throw new SandboxException("the vm tier is not built yet; use --tier namespace");
             };
+            for (SandboxExtension ext : prepared) {
+                o = ext.ended(o);
+            }
             emitExit(exec, o, started);
             return o;
         } catch (IOException e) {
@@ -241,12 +299,13 @@ public final class SandboxSession implements AutoCloseable {
         argv.addAll(baseArgs);
         argv.addAll(List.of("--chdir", cwd));
         argv.addAll(plan.bwrapArgs());
+        argv.addAll(BwrapArgs.FINISH);
         argv.addAll(List.of("--info-fd", Integer.toString(infoChild), "--block-fd", Integer.toString(blockChild), "--"));
         argv.addAll(exec.argv());
         RunningCommand rc;
         try {
             rc = RunningCommand.start("palisade-" + spec.id(), bwrap, argv, sandboxEnv(exec, plan), null,
-                    exec.stdio(), fds, false);
+                    plan.spawnStdio(), fds, false);
         } finally {
             Libc.closeQuietly(info[1]);
             Libc.closeQuietly(block[0]);
@@ -307,9 +366,10 @@ public final class SandboxSession implements AutoCloseable {
         env.put("PALISADE_SESSION", spec.id());
         String hostCwd = directCwd(cwd);
         String cmd = exec.argv().getFirst();
-        String path = cmd.contains("/") ? cmd : which(cmd, env.getOrDefault("PATH", CommandResolver.SANDBOX_PATH));
+        String path = cmd.contains("/") ? cmd
+                : Executables.find(cmd, env.getOrDefault("PATH", CommandResolver.SANDBOX_PATH)).map(Path::toString).orElse(cmd);
         RunningCommand rc = RunningCommand.start("palisade-" + spec.id(), path, exec.argv(), envList(env), hostCwd,
-                exec.stdio(), plan.passedFds(), true);
+                plan.spawnStdio(), plan.passedFds(), true);
         rc.signalTarget(rc.pid());
         if (exec.forwardSignals()) {
             Signals.install(rc::signal);
@@ -324,16 +384,6 @@ public final class SandboxSession implements AutoCloseable {
             throw new SandboxException(e.getMessage(), e);
         }
         return outcome(rc.await());
-    }
-
-    private static String which(String cmd, String path) {
-        for (String dir : path.split(":")) {
-            Path p = Path.of(dir.isEmpty() ? "." : dir, cmd);
-            if (Files.isExecutable(p) && !Files.isDirectory(p)) {
-                return p.toAbsolutePath().toString();
-            }
-        }
-        return cmd;
     }
 
     private List<String> sandboxEnv(Exec exec, LaunchPlan plan) {
@@ -403,6 +453,7 @@ public final class SandboxSession implements AutoCloseable {
     /** Removes the mount placeholders and the runtime folder, and releases the session id. */
     @Override
     public void close() {
+        unmountGuards();
         if (masks != null) {
             removePlaceholders(masks.placeholders());
         }

@@ -13,6 +13,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import dev.palisade.testing.Cli;
+import dev.palisade.testing.Prerequisites;
 import dev.palisade.testing.SandboxPrerequisites;
 
 /** Filesystem isolation of the namespace tier, attacked from inside real sandboxes. */
@@ -115,18 +116,68 @@ class NamespaceIsolationTest {
     }
 
     @Test
-    void protectedPathsCannotBeCreatedEvenAfterRenamingTheirParent() throws Exception {
+    void protectedPathsCannotBeCreatedEvenAfterRenamingTheirParentThroughTheFileGuard() throws Exception {
+        Cli.Result r = attackProtectedPaths();
+        assertThat(r.stderr()).contains("mv: cannot move '.git' to '.g': Permission denied");
+    }
+
+    @Test
+    void protectedPathsCannotBeCreatedEvenAfterRenamingTheirParentWithBindMasks() throws Exception {
+        Cli.Result r = attackProtectedPaths("--no-file-guard");
+        assertThat(r.stderr()).contains("Device or resource busy");
+    }
+
+    private Cli.Result attackProtectedPaths(String... extra) throws Exception {
         Files.createDirectories(rw.resolve(".git/hooks"));
+        String[] args = java.util.Arrays.copyOf(extra, extra.length + 2);
+        args[extra.length] = "--mount";
+        args[extra.length + 1] = rw + ":rw";
         Cli.Result r = sh("echo evil > .git/hooks/pre-commit; mkdir -p .claude; echo {} > .claude/settings.json;"
                 + " mv .git .g; echo mv=$?; echo evil > .g/hooks/pre-commit; echo evil > .mcp.json;"
-                + " echo evil > .bashrc; echo end", "--mount", rw + ":rw");
+                + " echo evil > .bashrc; echo end", args);
         assertThat(r.stdout()).contains("mv=1").contains("end");
         assertThat(rw.resolve(".git/hooks/pre-commit")).doesNotExist();
         assertThat(rw.resolve(".g")).doesNotExist();
         assertThat(rw.resolve(".claude")).doesNotExist();
         assertThat(rw.resolve(".mcp.json")).doesNotExist();
         assertThat(rw.resolve(".bashrc")).doesNotExist();
-        assertThat(r.stderr()).contains("Device or resource busy");
+        return r;
+    }
+
+    @Test
+    void undoRestoresARemovedRepositoryAndATruncatedFileByteForByte() throws Exception {
+        Files.createDirectories(rw.resolve("src"));
+        Files.writeString(rw.resolve("src/main.c"), "int main(void) { return 0; }\n");
+        Process init = new ProcessBuilder("sh", "-c", "git init -q . && git add . && git -c user.name=a"
+                + " -c user.email=a@b.c commit -qm one").directory(rw.toFile()).start();
+        assertThat(init.waitFor()).isZero();
+        String head = Files.readString(rw.resolve(".git/HEAD"));
+        String session = "undo-" + ProcessHandle.current().pid() + "-" + System.nanoTime() % 100000;
+        Cli.Result r = sh("rm -rf .git; > src/main.c; ls -a; cat src/main.c | wc -c", "--session", session,
+                "--mount", rw + ":rw");
+        assertThat(r.stdout()).doesNotContain("HEAD");
+        assertThat(Files.size(rw.resolve("src/main.c"))).isZero();
+        Cli.Result undo = Cli.run(tmp, "undo", session);
+        assertThat(undo.status()).as(undo.stderr()).isZero();
+        assertThat(Files.readString(rw.resolve("src/main.c"))).isEqualTo("int main(void) { return 0; }\n");
+        assertThat(Files.readString(rw.resolve(".git/HEAD"))).isEqualTo(head);
+        Process fsck = new ProcessBuilder("git", "fsck", "--full").directory(rw.toFile()).redirectErrorStream(true).start();
+        String fsckOut = new String(fsck.getInputStream().readAllBytes());
+        assertThat(fsck.waitFor()).as(fsckOut).isZero();
+    }
+
+    @Test
+    void blockedFileTypesAreRefusedWithAViolationEvent() throws Exception {
+        Path events = tmp.resolve("guard-events.jsonl");
+        Files.writeString(rw.resolve("notes.txt"), "n");
+        Cli.Result r = sh("touch setup.exe; mv notes.txt payload.JAR; echo ok > fine.txt", "--events", events.toString(),
+                "--mount", rw + ":rw");
+        assertThat(r.stderr()).contains("setup.exe").contains("Permission denied");
+        assertThat(rw.resolve("setup.exe")).doesNotExist();
+        assertThat(rw.resolve("payload.JAR")).doesNotExist();
+        assertThat(Files.readString(rw.resolve("fine.txt"))).isEqualTo("ok\n");
+        assertThat(Files.readString(events)).contains("\"layer\":\"filesystem\"").contains(rw.resolve("setup.exe").toString())
+                .contains("\"type\":\"file\"");
     }
 
     @Test
@@ -142,7 +193,7 @@ class NamespaceIsolationTest {
 
     @Test
     void placeholdersForMissingProtectedPathsAreRemovedAfterTheRun() throws Exception {
-        Cli.Result r = sh("ls -a", "--mount", rw + ":rw");
+        Cli.Result r = sh("ls -a", "--no-file-guard", "--mount", rw + ":rw");
         assertThat(r.stdout()).contains(".claude");
         try (var entries = Files.list(rw)) {
             assertThat(entries.toList()).isEmpty();
@@ -156,6 +207,26 @@ class NamespaceIsolationTest {
         assertThat(r.stdout()).contains("made").contains("rootro");
         Cli.Result again = sh("ls $HOME", "--mount", rw + ":rw");
         assertThat(again.stdout()).doesNotContain("scratch");
+    }
+
+    @Test
+    void allowDomainBridgesTheProxyAndItRefusesOtherDomains() throws Exception {
+        Prerequisites.requireExecutable("socat");
+        Path events = tmp.resolve("events.jsonl");
+        Cli.Result r = sh("echo proxy=$HTTP_PROXY; curl -s -o /dev/null -w 'code=%{http_code}\\n' http://denied.example/;"
+                + " echo end",
+                "--allow-domain", "allowed.example", "--events", events.toString(), "--mount", rw + ":rw");
+        assertThat(r.stdout()).contains("proxy=http://127.0.0.1:3128").contains("code=403")
+                .contains("end");
+        assertThat(Files.readString(events)).contains("\"type\":\"violation\"").contains("\"layer\":\"network\"")
+                .contains("denied.example");
+    }
+
+    @Test
+    void theDefaultSeccompProfileAppliesToEveryRun() throws Exception {
+        Cli.Result r = sh("grep Seccomp: /proc/self/status; unshare -U true && echo NESTED-USERNS; echo end",
+                "--mount", rw + ":rw");
+        assertThat(r.stdout()).contains("Seccomp:\t2").doesNotContain("NESTED-USERNS").contains("end");
     }
 
     @Test

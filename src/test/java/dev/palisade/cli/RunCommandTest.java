@@ -105,6 +105,29 @@ class RunCommandTest {
     }
 
     @Test
+    void killingTheLauncherKillsTheSandbox() throws Exception {
+        // Unique per run, so a stray process of another run cannot be mistaken for ours.
+        String marker = "4321." + ProcessHandle.current().pid() + System.nanoTime() % 1000;
+        Process p = Cli.start(tmp, "run", "--", "sh", "-c", "echo ready; exec sleep " + marker);
+        BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+        assertThat(out.readLine()).isEqualTo("ready");
+        assertThat(processesWith(marker)).isNotEmpty();
+        p.toHandle().destroyForcibly();
+        p.waitFor();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!processesWith(marker).isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        assertThat(processesWith(marker)).as("sandboxed processes left after SIGKILL of palisade").isEmpty();
+    }
+
+    private static List<Long> processesWith(String marker) {
+        return ProcessHandle.allProcesses()
+                .filter(h -> h.info().arguments().map(a -> java.util.Arrays.asList(a).contains(marker)).orElse(false))
+                .map(ProcessHandle::pid).toList();
+    }
+
+    @Test
     void noDescriptorBeyondStdioReachesTheSandbox() throws Exception {
         Path marker = Files.writeString(tmp.resolve("inherited-marker"), "x");
         List<String> cmd = new ArrayList<>(List.of("/bin/sh", "-c", "exec 3<\"$0\" 7<\"$0\"; exec \"$@\"", marker.toString()));
@@ -178,6 +201,27 @@ class RunCommandTest {
         assertThat(r.status()).isEqualTo(125);
         assertThat(r.stderr().trim().lines()).hasSize(1);
         assertThat(r.stderr()).startsWith("palisade: " + policy + ": malformed JSON");
+    }
+
+    @Test
+    void credentialWithAMissingSecretOrAnUnallowedHostExits125AtStart() throws Exception {
+        Path missing = Files.writeString(tmp.resolve("cred.json"), """
+                {"network": {"allowedDomains": ["api.example.test"]},
+                 "credentials": [{"name": "API_KEY", "hosts": ["api.example.test"],
+                                  "source": {"env": "PALISADE_TEST_SURELY_UNSET"}, "header": "x-api-key: {}"}]}
+                """);
+        Cli.Result r = Cli.run(tmp, "run", "--policy", missing.toString(), "--", "true");
+        assertThat(r.status()).isEqualTo(125);
+        assertThat(r.stderr()).contains("PALISADE_TEST_SURELY_UNSET");
+        Path secret = Files.writeString(tmp.resolve("secret"), "s3cret");
+        Path unallowed = Files.writeString(tmp.resolve("cred2.json"), """
+                {"network": {"allowedDomains": ["other.example.test"]},
+                 "credentials": [{"name": "API_KEY", "hosts": ["api.example.test"],
+                                  "source": {"file": "%s"}, "header": "x-api-key: {}"}]}
+                """.formatted(secret));
+        Cli.Result r2 = Cli.run(tmp, "run", "--policy", unallowed.toString(), "--", "true");
+        assertThat(r2.status()).isEqualTo(125);
+        assertThat(r2.stderr()).contains("api.example.test").contains("allowedDomains");
     }
 
     @Test

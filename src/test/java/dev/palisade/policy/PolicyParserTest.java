@@ -79,10 +79,46 @@ class PolicyParserTest {
 
     @Test
     void keysOfPartsNotBuiltAreRefusedNotIgnored() {
-        assertThatThrownBy(() -> parser.parse("{\"limits\": {\"memory\": 1}}"))
-                .isInstanceOf(PolicyException.class).hasMessageContaining("limits: not supported yet");
-        assertThatThrownBy(() -> parser.parse("{\"network\": {\"allowedDomains\": [\"example.com\"]}}"))
-                .isInstanceOf(PolicyException.class).hasMessageContaining("not supported yet");
+        assertThatThrownBy(() -> parser.parse("{\"network\": {\"allowLocalBinding\": true}}"))
+                .isInstanceOf(PolicyException.class).hasMessageContaining("network.allowLocalBinding: not supported yet");
+    }
+
+    @Test
+    void parsesCredentials() throws Exception {
+        Policy p = parser.parse("""
+                {"credentials": [{"name": "GH_TOKEN", "hosts": ["api.github.com"], "source": {"env": "GH_TOKEN"},
+                                  "header": "Authorization: Bearer {}"}]}
+                """);
+        assertThat(p.credentials()).hasSize(1);
+        assertThat(p.credentials().getFirst().name()).isEqualTo("GH_TOKEN");
+        assertThat(p.credentials().getFirst().ports()).containsExactly(443);
+        assertThatThrownBy(() -> parser.parse("{\"credentials\": [{\"name\": \"X\", \"hosts\": [\"a.test\"],"
+                + " \"source\": {\"env\": \"X\"}}]}"))
+                .isInstanceOf(PolicyException.class).hasMessageContaining("exactly one of \"header\"");
+        assertThatThrownBy(() -> parser.parse("{\"credentials\": {}}"))
+                .isInstanceOf(PolicyException.class).hasMessageContaining("credentials: expected an array");
+    }
+
+    @Test
+    void parsesNetworkRules() throws Exception {
+        Policy p = parser.parse("""
+                {"network": {"allowedDomains": ["example.com", "*.npmjs.org:443"], "deniedDomains": ["evil.example.com"],
+                             "allowPrivateAddresses": ["10.1.0.0/16"], "maxConnections": 8, "maxBytes": 1048576}}
+                """);
+        assertThat(p.network().allowedDomains()).containsExactly("example.com", "*.npmjs.org:443");
+        assertThat(p.network().deniedDomains()).containsExactly("evil.example.com");
+        assertThat(p.network().maxConnections()).isEqualTo(8);
+        assertThat(p.network().maxBytes()).isEqualTo(1048576L);
+    }
+
+    @Test
+    void badNetworkEntriesNameTheProblem() {
+        assertThatThrownBy(() -> parser.parse("{\"network\": {\"allowedDomains\": [\"exa mple.com\"]}}"))
+                .isInstanceOf(PolicyException.class).hasMessageContaining("exa mple.com");
+        assertThatThrownBy(() -> parser.parse("{\"network\": {\"maxConnections\": -1}}"))
+                .isInstanceOf(PolicyException.class).hasMessageContaining("network.maxConnections");
+        assertThatThrownBy(() -> parser.parse("{\"network\": {\"allowUnixSockets\": [\"$PALISADE_SURELY_UNSET_VAR\"]}}"))
+                .isInstanceOf(PolicyException.class).hasMessageContaining("PALISADE_SURELY_UNSET_VAR");
     }
 
     @Test

@@ -1,0 +1,5 @@
+package dev.palisade.broker;
+
+/** Where the real secret goes in a request to a bound host. */
+public sealed interface Injection permits HeaderInjection, QueryInjection {
+}

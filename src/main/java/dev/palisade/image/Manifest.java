@@ -1,0 +1,54 @@
+package dev.palisade.image;
+
+import java.util.HashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * The {@code manifest.json} of an image bundle.
+ *
+ * @param format the bundle format version, {@link #FORMAT}
+ * @param name the image's name
+ * @param version the image's version
+ * @param kernelRelease the guest kernel's release ({@code uname -r} in the guest)
+ * @param parts the parts, each verified by hash before use
+ */
+public record Manifest(int format, String name, String version, String kernelRelease, List<Part> parts) {
+    /** The only bundle format this code reads. */
+    public static final int FORMAT = 1;
+    private static final Pattern LABEL = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._+-]{0,63}");
+
+    public Manifest {
+        if (format != FORMAT) {
+            throw new IllegalArgumentException("unsupported bundle format " + format + " (expected " + FORMAT + ")");
+        }
+        label("name", name);
+        label("version", version);
+        label("kernelRelease", kernelRelease);
+        parts = List.copyOf(Objects.requireNonNull(parts, "parts"));
+        Set<String> seen = new HashSet<>();
+        for (Part p : parts) {
+            if (!seen.add(p.name())) {
+                throw new IllegalArgumentException("part '" + p.name() + "' listed twice");
+            }
+        }
+        for (String required : List.of("vmlinuz", "initramfs")) {
+            if (!seen.contains(required)) {
+                throw new IllegalArgumentException("manifest lists no '" + required + "' part");
+            }
+        }
+    }
+
+    private static void label(String field, String value) {
+        if (value == null || !LABEL.matcher(value).matches() || value.contains("..")) {
+            throw new IllegalArgumentException("manifest " + field + " '" + value + "' is not a plain label");
+        }
+    }
+
+    /** The directory name of the installed image: {@code name-version}. */
+    public String installName() {
+        return name + "-" + version;
+    }
+}

@@ -1,0 +1,248 @@
+package dev.palisade.vm;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.channels.SocketChannel;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The host's end of the channel to one guest agent: a virtual thread reads frames and routes them
+ * to the command (stream) they belong to; writers send whole frames under a lock. The host opens
+ * odd stream ids and the guest even ones, so neither side needs to ask the other.
+ */
+final class AgentConnection implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(AgentConnection.class.getName());
+
+    private final java.io.Closeable channel;
+    private final InputStream in;
+    private final OutputStream out;
+    private final Object writeLock = new Object();
+    private final Map<Integer, ExecCollector> execs = new ConcurrentHashMap<>();
+    private final Map<Long, CountDownLatch> beats = new ConcurrentHashMap<>();
+    private final Map<Integer, TunnelEnd> tunnels = new ConcurrentHashMap<>();
+    private volatile Map<Frame.ProxyKind, java.net.SocketAddress> proxyTargets = Map.of();
+    private final AtomicInteger nextStream = new AtomicInteger(1);
+    private final AtomicLong nextBeat = new AtomicLong();
+    private final java.util.concurrent.BlockingQueue<Frame.Hello> hellos =
+            new java.util.concurrent.LinkedBlockingQueue<>();
+    private final Thread reader;
+    private volatile IOException failure;
+
+    AgentConnection(SocketChannel channel) {
+        this(ChannelStreams.in(channel), ChannelStreams.out(channel), channel);
+    }
+
+    /** Over any pair of streams; closing {@code channel} must unblock a read on {@code in}. */
+    AgentConnection(InputStream in, OutputStream out, java.io.Closeable channel) {
+        this.channel = channel;
+        this.in = in;
+        this.out = out;
+        this.reader = Thread.ofVirtual().name("vm-agent-reader").start(this::readLoop);
+    }
+
+    private void readLoop() {
+        try {
+            while (true) {
+                route(FrameCodec.read(in));
+            }
+        } catch (EOFException e) {
+            failAll(new IOException("guest agent closed the channel", e));
+        } catch (IOException e) {
+            failAll(e);
+        }
+    }
+
+    private void route(Frame f) throws IOException {
+        switch (f) {
+            case Frame.Hello h -> {
+                if (h.version() != Frame.PROTOCOL_VERSION) {
+                    send(new Frame.Error(0, "unsupported protocol version " + h.version()));
+                    throw new FrameException("guest agent speaks protocol " + h.version() + ", host speaks "
+                            + Frame.PROTOCOL_VERSION);
+                }
+                hellos.add(h);
+            }
+            case Frame.Output o -> collector(o.stream()).output(o);
+            case Frame.Exit x -> {
+                collector(x.stream()).exit(x);
+                execs.remove(x.stream());
+            }
+            case Frame.Heartbeat h -> {
+                CountDownLatch l = h.reply() ? beats.remove(h.sequence()) : null;
+                if (l != null) {
+                    l.countDown();
+                } else if (!h.reply() || h.sequence() >= nextBeat.get()) {
+                    throw new FrameException("unexpected heartbeat " + h.sequence() + " from the guest");
+                }
+                // Otherwise a late reply to a beat that already timed out: harmless.
+            }
+            case Frame.Error e -> {
+                if (e.stream() == 0) {
+                    throw new FrameException("guest agent reported a channel error: " + e.message());
+                }
+                ExecCollector c = execs.remove(e.stream());
+                TunnelEnd t = tunnels.remove(e.stream());
+                if (t != null) {
+                    t.remoteClosed();
+                } else if (c != null) {
+                    c.fail(new IOException("guest agent: " + e.message()));
+                } else {
+                    LOG.log(System.Logger.Level.WARNING, "guest error on stream {0}: {1}", e.stream(), e.message());
+                }
+            }
+            case Frame.ProxyOpen p -> openTunnel(p);
+            case Frame.ProxyData p -> {
+                TunnelEnd t = tunnels.get(p.stream());
+                if (t != null) {
+                    t.data(p.data());
+                } else {
+                    send(new Frame.ProxyClose(p.stream()));
+                }
+            }
+            case Frame.ProxyClose p -> {
+                TunnelEnd t = tunnels.get(p.stream());
+                if (t != null) {
+                    t.remoteClosed();
+                }
+            }
+            case Frame.Credit c -> {
+                // The host sends no stdin or tunnel data yet, so it never waits for credit.
+            }
+            case Frame.Init i -> throw new FrameException("INIT is host to guest only");
+            case Frame.Exec e -> throw new FrameException("EXEC is host to guest only");
+            case Frame.Stdin s -> throw new FrameException("STDIN is host to guest only");
+            case Frame.Signal s -> throw new FrameException("SIGNAL is host to guest only");
+        }
+    }
+
+    /**
+     * Where tunnels from the guest's local proxy ports lead: the host's HTTP and SOCKS5 proxies.
+     * Without it every PROXY_OPEN is refused.
+     */
+    void proxies(Map<Frame.ProxyKind, java.net.SocketAddress> targets) {
+        this.proxyTargets = Map.copyOf(targets);
+    }
+
+    private void openTunnel(Frame.ProxyOpen p) throws IOException {
+        java.net.SocketAddress target = proxyTargets.get(p.kind());
+        if (p.stream() % 2 != 0 || tunnels.containsKey(p.stream())) {
+            throw new FrameException("PROXY_OPEN on stream " + p.stream() + ", which the guest may not open");
+        }
+        if (target == null) {
+            send(new Frame.Error(p.stream(), "no " + p.kind() + " proxy on the host"));
+            return;
+        }
+        SocketChannel ch;
+        try {
+            // Loopback or a Unix socket: connecting in the reader thread keeps frame order simple.
+            ch = SocketChannel.open(target);
+        } catch (IOException e) {
+            send(new Frame.Error(p.stream(), "host " + p.kind() + " proxy unreachable: " + e.getMessage()));
+            return;
+        }
+        TunnelEnd t = new TunnelEnd(p.stream(), ChannelStreams.in(ch), ChannelStreams.out(ch), ch, ch::shutdownOutput,
+                this::send, () -> tunnels.remove(p.stream()));
+        tunnels.put(p.stream(), t);
+        t.start();
+    }
+
+    private ExecCollector collector(int stream) throws FrameException {
+        ExecCollector c = execs.get(stream);
+        if (c == null) {
+            throw new FrameException("frame for unknown stream " + stream);
+        }
+        return c;
+    }
+
+    private void failAll(IOException e) {
+        failure = e;
+        execs.values().forEach(c -> c.fail(e));
+        execs.clear();
+        beats.values().forEach(CountDownLatch::countDown);
+        try {
+            channel.close();
+        } catch (IOException ignored) {
+            // Already failing; the first cause is the one reported.
+        }
+    }
+
+    void send(Frame f) throws IOException {
+        byte[] bytes = FrameCodec.encode(f);
+        synchronized (writeLock) {
+            out.write(bytes);
+            out.flush();
+        }
+    }
+
+    /** Waits for the agent's next HELLO: sent at start, and in answer to INIT. */
+    Frame.Hello awaitHello(Duration timeout) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            Frame.Hello h = hellos.poll(50, TimeUnit.MILLISECONDS);
+            if (h != null) {
+                return h;
+            }
+            IOException f = failure;
+            if (f != null) {
+                throw new IOException("channel failed before the guest agent's hello: " + f.getMessage(), f);
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IOException("no hello from the guest agent within " + timeout);
+            }
+        }
+    }
+
+    GuestProcess start(List<String> argv, List<String> env, String cwd) throws IOException {
+        int stream = nextStream.getAndAdd(2);
+        ExecCollector c = new ExecCollector(stream);
+        execs.put(stream, c);
+        if (failure != null) {
+            execs.remove(stream);
+            throw new IOException("channel to the guest agent failed: " + failure.getMessage(), failure);
+        }
+        Frame.Exec exec = new Frame.Exec(stream, argv, env, cwd, false);
+        try {
+            send(exec);
+        } catch (IOException e) {
+            execs.remove(stream);
+            throw e;
+        }
+        return new GuestProcess(this, stream, c);
+    }
+
+    /** Sends a heartbeat and waits for its reply; returns the round trip in nanoseconds. */
+    long heartbeat(Duration timeout) throws IOException, InterruptedException {
+        long seq = nextBeat.getAndIncrement();
+        CountDownLatch l = new CountDownLatch(1);
+        beats.put(seq, l);
+        long t0 = System.nanoTime();
+        send(new Frame.Heartbeat(seq, false));
+        if (!l.await(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            beats.remove(seq);
+            throw new IOException("heartbeat " + seq + " not answered within " + timeout);
+        }
+        if (failure != null) {
+            throw new IOException("channel failed: " + failure.getMessage(), failure);
+        }
+        return System.nanoTime() - t0;
+    }
+
+    @Override
+    public void close() throws IOException {
+        channel.close();
+        try {
+            reader.join(Duration.ofSeconds(5));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,263 @@
+package dev.palisade.vm;
+
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * One message on the host-guest channel. A closed set: both sides switch over it exhaustively, and
+ * {@link FrameCodec} is the only encoder and decoder. Stream 0 is the control stream (hello, init,
+ * heartbeat); every command and proxied connection gets its own stream id, chosen by the side that
+ * opens it. Records holding {@code byte[]} take ownership of the array and do not copy it; compare
+ * such frames by their encoding.
+ */
+public sealed interface Frame
+        permits Frame.Hello, Frame.Init, Frame.Exec, Frame.Stdin, Frame.Output, Frame.Exit, Frame.Signal,
+        Frame.Heartbeat, Frame.ProxyOpen, Frame.ProxyData, Frame.ProxyClose, Frame.Credit, Frame.Error {
+
+    /** The current protocol version, sent in {@link Hello}. */
+    int PROTOCOL_VERSION = 1;
+
+    /** The stream the frame belongs to; 0 is the control stream. */
+    int stream();
+
+    /**
+     * The first frame each side sends: the protocol version it speaks and who it is.
+     *
+     * @param version protocol version, 1..65535
+     * @param agent the sender's name and version, e.g. "palisade-shim/0.1"
+     */
+    record Hello(int version, String agent) implements Frame {
+        public Hello {
+            check(version >= 1 && version <= 0xffff, "hello version out of range: " + version);
+            Objects.requireNonNull(agent, "agent");
+            check(agent.length() <= 256, "hello agent longer than 256 characters");
+        }
+
+        @Override
+        public int stream() {
+            return 0;
+        }
+    }
+
+    /**
+     * Host to guest after hello (and after a snapshot restore): the session's identity.
+     *
+     * @param sessionId the session id
+     * @param epochMillis the host's wall clock, to set the guest's after a restore
+     * @param entropy fresh random bytes to seed the guest's pool
+     */
+    record Init(String sessionId, long epochMillis, byte[] entropy) implements Frame {
+        public Init {
+            Objects.requireNonNull(sessionId, "sessionId");
+            Objects.requireNonNull(entropy, "entropy");
+            check(!sessionId.isEmpty() && sessionId.length() <= 128, "init session id must be 1..128 characters");
+            check(epochMillis >= 0, "init clock before 1970: " + epochMillis);
+        }
+
+        @Override
+        public int stream() {
+            return 0;
+        }
+    }
+
+    /**
+     * Host to guest: start a command on a new stream.
+     *
+     * @param stream the new command's stream
+     * @param argv the command and its arguments, not empty
+     * @param env the environment as NAME=VALUE entries
+     * @param cwd the absolute working directory
+     * @param tty whether to give the command a terminal
+     */
+    record Exec(int stream, List<String> argv, List<String> env, String cwd, boolean tty) implements Frame {
+        public Exec {
+            checkStream(stream);
+            argv = List.copyOf(argv);
+            env = List.copyOf(env);
+            Objects.requireNonNull(cwd, "cwd");
+            check(!argv.isEmpty(), "exec argv is empty");
+            for (String a : argv) {
+                check(a.indexOf('\0') < 0, "exec argument contains NUL");
+            }
+            for (String e : env) {
+                check(e.indexOf('\0') < 0, "exec environment entry contains NUL");
+                check(e.indexOf('=') > 0, "exec environment entry is not NAME=VALUE: " + shorten(e));
+            }
+            check(cwd.startsWith("/") && cwd.indexOf('\0') < 0, "exec cwd is not an absolute path: " + shorten(cwd));
+        }
+    }
+
+    /**
+     * Host to guest: bytes for a command's standard input; {@code eof} closes it after the bytes.
+     *
+     * @param stream the command's stream
+     * @param data the bytes (may be empty)
+     * @param eof whether standard input ends after these bytes
+     */
+    record Stdin(int stream, byte[] data, boolean eof) implements Frame {
+        public Stdin {
+            checkStream(stream);
+            Objects.requireNonNull(data, "data");
+        }
+    }
+
+    /**
+     * Guest to host: a chunk of a command's output. The offset is absolute from the start of that
+     * output channel, so a host that re-attaches can tell replay from loss and never duplicates.
+     *
+     * @param stream the command's stream
+     * @param channel stdout or stderr
+     * @param offset the position of {@code data[0]} in the channel
+     * @param data the bytes
+     */
+    record Output(int stream, OutputChannel channel, long offset, byte[] data) implements Frame {
+        public Output {
+            checkStream(stream);
+            Objects.requireNonNull(channel, "channel");
+            Objects.requireNonNull(data, "data");
+            check(offset >= 0, "output offset negative: " + offset);
+            check(offset <= Long.MAX_VALUE - data.length, "output offset overflows");
+        }
+    }
+
+    /**
+     * Guest to host: a command ended, either with an exit code or killed by a signal.
+     *
+     * @param stream the command's stream
+     * @param code the exit code 0..255 (0 when killed by a signal)
+     * @param signal the signal that killed it, or 0
+     */
+    record Exit(int stream, int code, int signal) implements Frame {
+        public Exit {
+            checkStream(stream);
+            check(code >= 0 && code <= 255, "exit code out of range: " + code);
+            check(signal >= 0 && signal <= 64, "exit signal out of range: " + signal);
+            check(signal == 0 || code == 0, "exit has both a code and a signal");
+        }
+
+        /** The shell's convention: the code, or 128 + the signal. */
+        public int status() {
+            return signal == 0 ? code : 128 + signal;
+        }
+    }
+
+    /**
+     * Host to guest: deliver a signal to a command.
+     *
+     * @param stream the command's stream
+     * @param signal the signal number, 1..64
+     */
+    record Signal(int stream, int signal) implements Frame {
+        public Signal {
+            checkStream(stream);
+            check(signal >= 1 && signal <= 64, "signal out of range: " + signal);
+        }
+    }
+
+    /**
+     * Liveness: the host sends a beat, the guest answers with the same sequence and {@code reply}.
+     *
+     * @param sequence the beat's number
+     * @param reply whether this answers a beat
+     */
+    record Heartbeat(long sequence, boolean reply) implements Frame {
+        public Heartbeat {
+            check(sequence >= 0, "heartbeat sequence negative");
+        }
+
+        @Override
+        public int stream() {
+            return 0;
+        }
+    }
+
+    /**
+     * Guest to host: a program in the guest connected to the agent's local proxy; open a tunnel to
+     * the host's proxy of that kind.
+     *
+     * @param stream the new tunnel's stream
+     * @param kind which host proxy
+     */
+    record ProxyOpen(int stream, ProxyKind kind) implements Frame {
+        public ProxyOpen {
+            checkStream(stream);
+            Objects.requireNonNull(kind, "kind");
+        }
+    }
+
+    /**
+     * Bytes of a proxied connection, either direction.
+     *
+     * @param stream the tunnel's stream
+     * @param data the bytes, not empty
+     */
+    record ProxyData(int stream, byte[] data) implements Frame {
+        public ProxyData {
+            checkStream(stream);
+            Objects.requireNonNull(data, "data");
+            check(data.length > 0, "proxy data is empty");
+        }
+    }
+
+    /**
+     * Half-close of a proxied connection, like TCP's FIN: the sender will send no more data on the
+     * stream but still receives; the tunnel ends when both sides have sent one.
+     *
+     * @param stream the tunnel's stream
+     */
+    record ProxyClose(int stream) implements Frame {
+        public ProxyClose {
+            checkStream(stream);
+        }
+    }
+
+    /**
+     * Flow control: the receiver of a stream's data allows the sender this many more bytes.
+     *
+     * @param stream the stream
+     * @param bytes the additional allowance, positive
+     */
+    record Credit(int stream, int bytes) implements Frame {
+        public Credit {
+            checkStream(stream);
+            check(bytes > 0, "credit must be positive: " + bytes);
+        }
+    }
+
+    /**
+     * Something failed: on a stream (exec of a missing program) or on the channel (stream 0).
+     *
+     * @param stream the stream concerned, or 0
+     * @param message what failed
+     */
+    record Error(int stream, String message) implements Frame {
+        public Error {
+            check(stream >= 0, "stream id negative: " + stream);
+            Objects.requireNonNull(message, "message");
+        }
+    }
+
+    /** Which output of a command a chunk belongs to. */
+    enum OutputChannel {
+        STDOUT, STDERR
+    }
+
+    /** Which host proxy a tunnel leads to. */
+    enum ProxyKind {
+        HTTP, SOCKS5
+    }
+
+    private static void check(boolean condition, String message) {
+        if (!condition) {
+            throw new IllegalArgumentException(message);
+        }
+    }
+
+    private static void checkStream(int stream) {
+        check(stream > 0, "stream id must be positive, was " + stream);
+    }
+
+    private static String shorten(String s) {
+        return s.length() <= 40 ? s : s.substring(0, 40) + "…";
+    }
+}
