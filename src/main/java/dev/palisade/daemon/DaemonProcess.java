@@ -19,7 +19,7 @@ import dev.palisade.sys.Libc;
 import dev.palisade.sys.NativeException;
 
 /**
- * One command started through the daemon: three pipes, a virtual thread that runs it, one reader
+ * One command started through the daemon: three pipes, a virtual thread that runs it, one platform reader
  * per output stream. Output chunks carry a per-stream sequence number and byte offset.
  */
 final class DaemonProcess {
@@ -116,7 +116,10 @@ final class DaemonProcess {
 
     private Thread reader(String stream, InputStream pipe, SandboxSession session) {
         PathRewriter rewriter = new PathRewriter(session.translator());
-        return Thread.ofVirtual().name(stream + "-" + id).start(() -> {
+        // A platform thread: a read(2) on a pipe blocks in native code and pins a virtual thread to
+        // its carrier without compensation. Two such readers pinned both carriers of a 2-core machine,
+        // so the virtual thread that would start the command (and end the reads) never ran.
+        return Thread.ofPlatform().daemon(true).name(stream + "-" + id).start(() -> {
             long seq = 0;
             long offset = 0;
             byte[] buf = new byte[65536];

@@ -26,7 +26,8 @@ import tools.jackson.databind.JsonNode;
 
 /** Sessions and commands driven through the daemon's socket, with real sandboxes. */
 @Tag("sandbox")
-@Timeout(value = 120, unit = TimeUnit.SECONDS)
+// A separate thread, so even a test stuck in a call that ignores interrupts fails instead of hanging CI.
+@Timeout(value = 60, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class DaemonExecTest {
     static final int SESSIONS = Integer.getInteger("palisade.test.sessions", 50);
     static final int EXECS = 10;
@@ -51,10 +52,11 @@ class DaemonExecTest {
     }
 
     @AfterEach
+    @Timeout(value = 30, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void stop() throws Exception {
         if (daemon != null) {
             daemon.close();
-            serving.join();
+            assertThat(serving.join(java.time.Duration.ofSeconds(10))).as("serve() returned after close").isTrue();
         }
     }
 
@@ -65,6 +67,7 @@ class DaemonExecTest {
     }
 
     @Test
+    @Timeout(value = 90, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void manySessionsWithConcurrentCommandsDeliverEveryByteInOrderPerStream() throws Exception {
         long t0 = System.nanoTime();
         try (TestClient c = new TestClient(daemon.socket())) {

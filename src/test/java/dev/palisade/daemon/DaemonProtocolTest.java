@@ -16,7 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 
 /** Protocol errors get a reply that names them, and the connection stays usable. */
-@Timeout(value = 30, unit = TimeUnit.SECONDS)
+@Timeout(value = 30, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class DaemonProtocolTest {
     @TempDir
     Path tmp;
@@ -36,9 +36,10 @@ class DaemonProtocolTest {
     }
 
     @AfterEach
+    @Timeout(value = 30, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void stop() throws Exception {
         daemon.close();
-        serving.join();
+        assertThat(serving.join(java.time.Duration.ofSeconds(10))).as("serve() returned after close").isTrue();
     }
 
     @Test
