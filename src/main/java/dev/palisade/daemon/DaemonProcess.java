@@ -1,0 +1,243 @@
+package dev.palisade.daemon;
+
+import java.io.FileInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import dev.palisade.api.EventSink;
+import dev.palisade.sandbox.Exec;
+import dev.palisade.sandbox.Outcome;
+import dev.palisade.sandbox.SandboxException;
+import dev.palisade.sandbox.SandboxSession;
+import dev.palisade.sys.Libc;
+import dev.palisade.sys.NativeException;
+
+/**
+ * One command started through the daemon: three pipes, a virtual thread that runs it, one platform reader
+ * per output stream. Output chunks carry a per-stream sequence number and byte offset.
+ */
+final class DaemonProcess {
+    private static final System.Logger LOG = System.getLogger("palisade");
+    private final String id;
+    private final String sessionId;
+    private final List<Outbox> subscribers = new CopyOnWriteArrayList<>();
+    private final int[] stdin;
+    private final int[] stdout;
+    private final int[] stderr;
+    private volatile Outcome outcome;
+    private volatile String failure;
+    private final Thread runner;
+    private final List<Thread> readers = new ArrayList<>();
+
+    DaemonProcess(String id, SandboxSession session, List<String> argv, java.util.Map<String, String> env,
+            String cwd, boolean stdinOpen, Outbox first) throws IOException {
+        this.id = id;
+        this.sessionId = session.spec().id();
+        if (first != null) {
+            subscribers.add(first);
+        }
+        stdin = Libc.pipe();
+        stdout = Libc.pipe();
+        stderr = Libc.pipe();
+        if (!stdinOpen) {
+            Libc.closeQuietly(stdin[1]);
+            stdin[1] = -1;
+        }
+        Exec exec = new Exec(argv, env, cwd, List.of(), EventSink.NONE,
+                new int[] {stdin[0], stdout[1], stderr[1]}, false);
+        InputStream out = null;
+        try {
+            out = openReadEnd(stdout);
+            InputStream err = openReadEnd(stderr);
+            readers.add(reader("stdout", out, session));
+            readers.add(reader("stderr", err, session));
+        } catch (IOException e) {
+            if (out != null) {
+                out.close();
+            }
+            for (int fd : new int[] {stdin[0], stdin[1], stdout[1], stderr[0], stderr[1]}) {
+                Libc.closeQuietly(fd);
+            }
+            throw e;
+        }
+        runner = Thread.ofVirtual().name("exec-" + id).start(() -> run(session, exec));
+    }
+
+    private void run(SandboxSession session, Exec exec) {
+        Outcome o;
+        try {
+            o = session.run(exec);
+        } catch (SandboxException | RuntimeException e) {
+            failure = e.getMessage();
+            o = new Outcome(125, 0, "failed", String.valueOf(e.getMessage()));
+        } finally {
+            // bwrap holds its own copies; ours must go so the readers see end of file.
+            Libc.closeQuietly(stdin[0]);
+            Libc.closeQuietly(stdout[1]);
+            Libc.closeQuietly(stderr[1]);
+        }
+        for (Thread t : readers) {
+            try {
+                t.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        closeStdin();
+        outcome = o;
+        String ev = "{\"event\":\"exit\",\"session\":" + Json.str(sessionId) + ",\"process\":" + Json.str(id)
+                + ",\"status\":" + o.status() + ",\"signal\":" + o.signal() + ",\"reason\":" + Json.str(o.reason())
+                + ",\"message\":" + Json.str(o.message()) + "}";
+        for (Outbox s : subscribers) {
+            s.put(ev);
+        }
+    }
+
+    /**
+     * A Java stream on the read end of {@code pipe}, reopened through /proc (proc(5): /proc/pid/fd);
+     * the original read descriptor is closed. This must happen here, while our write end is still
+     * open: opening a pipe for reading blocks until it has a writer (fifo(7)), so a reader that
+     * opened it only after the command ended and the write ends were closed would wait forever.
+     */
+    private static InputStream openReadEnd(int[] pipe) throws IOException {
+        try {
+            return new FileInputStream("/proc/self/fd/" + pipe[0]);
+        } finally {
+            Libc.closeQuietly(pipe[0]);
+            pipe[0] = -1;
+        }
+    }
+
+    private Thread reader(String stream, InputStream pipe, SandboxSession session) {
+        PathRewriter rewriter = new PathRewriter(session.translator());
+        // A platform thread: a read(2) on a pipe blocks in native code and pins a virtual thread to
+        // its carrier without compensation. Two such readers pinned both carriers of a 2-core machine,
+        // so the virtual thread that would start the command (and end the reads) never ran.
+        return Thread.ofPlatform().daemon(true).name(stream + "-" + id).start(() -> {
+            long seq = 0;
+            long offset = 0;
+            byte[] buf = new byte[65536];
+            try (InputStream in = pipe) {
+                int n;
+                while ((n = in.read(buf)) > 0) {
+                    byte[] out = rewriter.apply(java.util.Arrays.copyOf(buf, n));
+                    if (out.length > 0) {
+                        publish(stream, seq++, offset, out);
+                        offset += out.length;
+                    }
+                }
+            } catch (IOException e) {
+                LOG.log(System.Logger.Level.WARNING, "reading " + stream + " of " + id + ": " + e.getMessage());
+            }
+            byte[] rest = rewriter.flush();
+            if (rest.length > 0) {
+                publish(stream, seq, offset, rest);
+            }
+        });
+    }
+
+    private void publish(String stream, long seq, long offset, byte[] data) {
+        String ev = "{\"event\":\"output\",\"session\":" + Json.str(sessionId) + ",\"process\":" + Json.str(id)
+                + ",\"stream\":\"" + stream + "\",\"seq\":" + seq + ",\"offset\":" + offset
+                + ",\"data\":\"" + Base64.getEncoder().encodeToString(data) + "\"}";
+        for (Outbox s : subscribers) {
+            s.offer(id, stream, ev, data.length);
+        }
+    }
+
+    String id() {
+        return id;
+    }
+
+    void subscribe(Outbox o) {
+        subscribers.add(o);
+    }
+
+    void unsubscribe(Outbox o) {
+        subscribers.remove(o);
+    }
+
+    synchronized void writeStdin(byte[] data) throws ProtocolException {
+        if (stdin[1] < 0) {
+            throw new ProtocolException("stdin-closed", "the standard input of " + id + " is closed");
+        }
+        try {
+            Libc.writeAll(stdin[1], data);
+        } catch (NativeException e) {
+            throw new ProtocolException("stdin-failed", "writing to " + id + ": " + e.getMessage());
+        }
+    }
+
+    synchronized void closeStdin() {
+        if (stdin[1] >= 0) {
+            Libc.closeQuietly(stdin[1]);
+            stdin[1] = -1;
+        }
+    }
+
+    /** The outcome, or null while it runs. */
+    Outcome outcome() {
+        return outcome;
+    }
+
+    String failure() {
+        return failure;
+    }
+
+    Outcome await() throws InterruptedException {
+        runner.join();
+        return outcome;
+    }
+
+    /** Waits at most {@code max}; the outcome, or null if it still runs. */
+    Outcome await(java.time.Duration max) throws InterruptedException {
+        runner.join(max);
+        return outcome;
+    }
+
+    /**
+     * Signals the command. SandboxSession keeps its pids private, so the processes are found by
+     * what they hold: every process whose descriptor 1 is this command's stdout pipe (proc(5)).
+     * bwrap itself is skipped unless {@code all}, as it would turn a SIGTERM into its own death.
+     */
+    int signal(int sig, boolean all) throws IOException {
+        String pipe = Files.readSymbolicLink(Path.of("/proc/self/fd/" + stdoutWriteFd())).toString();
+        int hit = 0;
+        try (var procs = Files.list(Path.of("/proc"))) {
+            for (Path p : (Iterable<Path>) procs::iterator) {
+                String name = p.getFileName().toString();
+                if (!name.chars().allMatch(Character::isDigit)) {
+                    continue;
+                }
+                try {
+                    String target = Files.readSymbolicLink(p.resolve("fd/1")).toString();
+                    if (!target.equals(pipe) || Integer.parseInt(name) == ProcessHandle.current().pid()) {
+                        continue;
+                    }
+                    String comm = Files.readString(p.resolve("comm")).strip();
+                    if (!all && comm.equals("bwrap")) {
+                        continue;
+                    }
+                    Libc.kill(Integer.parseInt(name), sig);
+                    hit++;
+                } catch (IOException e) {
+                    // Gone or not ours: nothing to signal.
+                }
+            }
+        }
+        return hit;
+    }
+
+    private int stdoutWriteFd() throws IOException {
+        if (outcome != null) {
+            throw new IOException("process " + id + " has ended");
+        }
+        return stdout[1];
+    }
+}

@@ -1,0 +1,37 @@
+package dev.palisade.daemon;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import dev.palisade.sandbox.SandboxSession;
+
+/** A session the daemon keeps open, with the processes started in it. */
+final class DaemonSession {
+    final SandboxSession sandbox;
+    final Map<String, DaemonProcess> processes = new ConcurrentHashMap<>();
+    private final AtomicInteger next = new AtomicInteger();
+
+    DaemonSession(SandboxSession sandbox) {
+        this.sandbox = sandbox;
+    }
+
+    String nextProcessId() {
+        return sandbox.spec().id() + "/p" + next.incrementAndGet();
+    }
+
+    /** Kills every command (bwrap included) and waits for them, then closes the sandbox session. */
+    void close() {
+        for (DaemonProcess p : processes.values()) {
+            try {
+                if (p.outcome() == null) {
+                    p.signal(9, true);
+                }
+                p.await(java.time.Duration.ofSeconds(10));
+            } catch (java.io.IOException | InterruptedException e) {
+                // Ended meanwhile, or we are being torn down: close regardless.
+            }
+        }
+        sandbox.close();
+    }
+}
