@@ -76,6 +76,18 @@ public final class EventJson {
         b.append(']');
     }
 
+    /**
+     * A JSON string literal (RFC 8259 section 7), or {@code null}.
+     *
+     * @param s the string, or null
+     * @return the literal, quotes included
+     */
+    public static String quote(String s) {
+        StringBuilder b = new StringBuilder(s == null ? 4 : s.length() + 2);
+        str(b, s);
+        return b.toString();
+    }
+
     /** Appends a JSON string literal (RFC 8259 section 7), or null. */
     static void str(StringBuilder b, String s) {
         if (s == null) {
