@@ -169,6 +169,7 @@ class DaemonExecTest {
     }
 
     @Test
+    @Tag("root")
     void anotherUidIsRefused() throws Exception {
         Prerequisites.require(dev.palisade.sys.Libc.geteuid() == 0, "root, to connect as another uid");
         Prerequisites.require(Files.isExecutable(Path.of("/usr/bin/setpriv")), "setpriv (util-linux)");
