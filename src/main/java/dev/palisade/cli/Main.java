@@ -30,6 +30,17 @@ public final class Main {
      * @return the exit status
      */
     public static int execute(String... args) {
+        if (args.length > 1 && args[0].equals("run")) {
+            RunCommand run = new RunCommand();
+            if (RunArgs.parse(java.util.List.of(args).subList(1, args.length), run)) {
+                try {
+                    return run.call();
+                } catch (RuntimeException e) {
+                    System.err.println("palisade: internal error: " + e);
+                    return FAILED;
+                }
+            }
+        }
         CommandLine cl = new CommandLine(new Main());
         // Everything after the command's name is the command's own: `palisade run ls -h` runs `ls -h`.
         cl.setStopAtPositional(true);
