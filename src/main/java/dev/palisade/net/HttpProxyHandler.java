@@ -112,14 +112,7 @@ final class HttpProxyHandler {
             writeAscii(out, "HTTP/1.1 200 Connection established\r\n\r\n");
             out.flush();
             byte[] early = in.drainBuffered();
-            if (early.length > 0) {
-                if (!quota.addBytes(early.length)) {
-                    return;
-                }
-                upstream.out().write(early);
-            }
-            Splice.run(client, upstream, quota, () -> policy.deny(Verdict.Kind.LIMIT, a.host() + ":" + a.port(),
-                    "network.maxBytes (" + quota.maxBytes() + ") reached", ""));
+            Splice.tunnel(client, upstream, early, quota, policy, a);
         } finally {
             upstream.close();
         }

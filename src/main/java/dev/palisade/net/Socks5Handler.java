@@ -88,14 +88,7 @@ final class Socks5Handler {
         }
         try {
             out.write(Socks5.reply(Socks5.REP_SUCCEEDED));
-            if (early.length > 0) {
-                if (!quota.addBytes(early.length)) {
-                    return;
-                }
-                upstream.out().write(early);
-            }
-            Splice.run(client, upstream, quota, () -> policy.deny(Verdict.Kind.LIMIT, a.host() + ":" + a.port(),
-                    "network.maxBytes (" + quota.maxBytes() + ") reached", ""));
+            Splice.tunnel(client, upstream, early, quota, policy, a);
         } finally {
             upstream.close();
         }

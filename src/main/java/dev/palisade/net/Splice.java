@@ -27,6 +27,23 @@ final class Splice {
     }
 
     /**
+     * Finishes an allowed tunnel for either proxy: forwards what the client sent before the proxy's
+     * reply (counted against the session's bytes), then splices both directions, reporting a
+     * {@code network.maxBytes} violation for the target when the cap stops it.
+     */
+    static void tunnel(ClientConnection client, ClientConnection upstream, byte[] early, SessionQuota quota,
+            EgressPolicy policy, Verdict.Allowed a) throws IOException, InterruptedException {
+        if (early.length > 0) {
+            if (!quota.addBytes(early.length)) {
+                return;
+            }
+            upstream.out().write(early);
+        }
+        run(client, upstream, quota, () -> policy.deny(Verdict.Kind.LIMIT, a.host() + ":" + a.port(),
+                "network.maxBytes (" + quota.maxBytes() + ") reached", ""));
+    }
+
+    /**
      * Splices until both directions are done or the byte cap is reached.
      *
      * @param client the client
