@@ -20,7 +20,7 @@ final class BwrapArgs {
     /** The host name every sandbox has. */
     static final String HOSTNAME = "palisade";
     /** System folders shared read-only (or recreated as the same symlink) when they exist. */
-    private static final List<String> SYSTEM = List.of("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/opt");
+    static final List<String> SYSTEM = List.of("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/opt");
 
     /** The last options: the root becomes read-only once everything is mounted on it. */
     static final List<String> FINISH = List.of("--remount-ro", "/");

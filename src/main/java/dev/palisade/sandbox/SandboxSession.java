@@ -276,8 +276,8 @@ public final class SandboxSession implements AutoCloseable {
         if (viaMount.isPresent()) {
             return viaMount;
         }
-        for (String sys : List.of("/usr/", "/bin/", "/sbin/", "/lib/", "/lib64/", "/opt/")) {
-            if (inside.startsWith(sys)) {
+        for (String sys : BwrapArgs.SYSTEM) {
+            if (inside.startsWith(sys + "/")) {
                 return Optional.of(Path.of(inside));
             }
         }
