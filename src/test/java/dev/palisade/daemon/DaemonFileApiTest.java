@@ -147,6 +147,52 @@ class DaemonFileApiTest {
     }
 
     @Test
+    void symlinkSwappedInDuringWritesNeverLeadsOutside() throws Exception {
+        Path d = proj.resolve("d");
+        Path asDir = Files.createDirectories(proj.resolve("d.dir"));
+        Path asLink = Files.createSymbolicLink(proj.resolve("d.link"), outside);
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.atomic.AtomicReference<java.io.IOException> flipFailure =
+                new java.util.concurrent.atomic.AtomicReference<>();
+        // proj/d is, in turn and as fast as renames go: a real directory, absent, a symlink to the
+        // outside folder, absent.
+        Thread flipper = Thread.ofPlatform().start(() -> {
+            try {
+                while (!stop.get()) {
+                    Files.move(asDir, d, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                    Files.move(d, asDir, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                    Files.move(asLink, d, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                    Files.move(d, asLink, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                }
+            } catch (java.io.IOException e) {
+                flipFailure.set(e);
+            }
+        });
+        int written = 0;
+        int refused = 0;
+        try {
+            for (int i = 0; i < 400; i++) {
+                JsonNode r = write(sandbox("proj/d/f" + i), "x".getBytes(StandardCharsets.UTF_8), false);
+                if (r.get("ok").asBoolean()) {
+                    written++;
+                } else {
+                    refused++;
+                    assertThat(r.get("error").asString()).isIn("symlink", "not-found", "not-a-directory");
+                }
+            }
+        } finally {
+            stop.set(true);
+            flipper.join();
+        }
+        try (var s = Files.list(outside)) {
+            assertThat(s.map(p -> p.getFileName().toString())).containsExactly("secret");
+        }
+        assertThat(written + refused).isEqualTo(400);
+        assertThat(refused).as("the race was exercised").isPositive();
+        assertThat(flipFailure.get()).as("the flipper kept flipping").isNull();
+    }
+
+    @Test
     void refusesDanglingFinalSymlinkToEtc() throws Exception {
         Path target = Path.of("/etc/palisade-file-api-test-" + ProcessHandle.current().pid());
         Files.createSymbolicLink(proj.resolve("dangling"), target);
