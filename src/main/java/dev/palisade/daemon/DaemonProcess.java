@@ -35,9 +35,14 @@ final class DaemonProcess {
     private final Thread runner;
     private final List<Thread> readers = new ArrayList<>();
 
-    DaemonProcess(String id, SandboxSession session, List<String> argv, java.util.Map<String, String> env,
+    private final SessionPolicy.Launch launch;
+
+    DaemonProcess(String id, DaemonSession ds, List<String> argv, java.util.Map<String, String> env,
             String cwd, boolean stdinOpen, Outbox first) throws IOException {
         this.id = id;
+        SandboxSession session = ds.sandbox;
+        this.launch = ds.policy.launch(id.substring(id.lastIndexOf('/') + 1), EventSink.NONE);
+        java.util.Map<String, List<String>> secrets = ds.policy.redactions();
         this.sessionId = session.spec().id();
         if (first != null) {
             subscribers.add(first);
@@ -49,14 +54,14 @@ final class DaemonProcess {
             Libc.closeQuietly(stdin[1]);
             stdin[1] = -1;
         }
-        Exec exec = new Exec(argv, env, cwd, List.of(), EventSink.NONE,
+        Exec exec = new Exec(argv, env, cwd, launch.extensions(), EventSink.NONE,
                 new int[] {stdin[0], stdout[1], stderr[1]}, false);
         InputStream out = null;
         try {
             out = openReadEnd(stdout);
             InputStream err = openReadEnd(stderr);
-            readers.add(reader("stdout", out, session));
-            readers.add(reader("stderr", err, session));
+            readers.add(reader("stdout", out, session, secrets));
+            readers.add(reader("stderr", err, session, secrets));
         } catch (IOException e) {
             if (out != null) {
                 out.close();
@@ -81,6 +86,9 @@ final class DaemonProcess {
             Libc.closeQuietly(stdin[0]);
             Libc.closeQuietly(stdout[1]);
             Libc.closeQuietly(stderr[1]);
+            if (launch.netDir() != null) {
+                dev.palisade.sandbox.RuntimeDirs.deleteTree(launch.netDir());
+            }
         }
         for (Thread t : readers) {
             try {
@@ -114,8 +122,9 @@ final class DaemonProcess {
         }
     }
 
-    private Thread reader(String stream, InputStream pipe, SandboxSession session) {
-        PathRewriter rewriter = new PathRewriter(session.translator());
+    private Thread reader(String stream, InputStream pipe, SandboxSession session,
+            java.util.Map<String, List<String>> secrets) {
+        OutputChain rewriter = new OutputChain(new PathRewriter(session.translator()), new SecretRedactor(secrets));
         // A platform thread: a read(2) on a pipe blocks in native code and pins a virtual thread to
         // its carrier without compensation. Two such readers pinned both carriers of a 2-core machine,
         // so the virtual thread that would start the command (and end the reads) never ran.
