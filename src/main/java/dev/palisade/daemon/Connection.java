@@ -339,11 +339,7 @@ final class Connection implements Runnable {
         if (sig == null || !sig.isIntegralNumber() || sig.asInt() < 1 || sig.asInt() > 64) {
             throw new ProtocolException("wrong-type", "field 'signal' must be a signal number 1..64");
         }
-        try {
-            return "{\"signalled\":" + p.signal(sig.asInt(), false) + "}";
-        } catch (IOException e) {
-            throw new ProtocolException("signal-failed", e.getMessage());
-        }
+        return "{\"signalled\":" + p.signal(sig.asInt(), false) + "}";
     }
 
     private String waitFor(DaemonProcess p) throws ProtocolException {

@@ -3,8 +3,6 @@ package dev.palisade.daemon;
 import java.io.FileInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -36,6 +34,8 @@ final class DaemonProcess {
     private final List<Thread> readers = new ArrayList<>();
 
     private final SessionPolicy.Launch launch;
+    private final dev.palisade.sandbox.CommandHandle handle = new dev.palisade.sandbox.CommandHandle();
+    private final StdinPump stdinPump;
 
     DaemonProcess(String id, DaemonSession ds, List<String> argv, java.util.Map<String, String> env,
             String cwd, boolean stdinOpen, Outbox first) throws IOException {
@@ -71,13 +71,14 @@ final class DaemonProcess {
             }
             throw e;
         }
+        stdinPump = stdinOpen ? new StdinPump(id, stdin[1]) : null;
         runner = Thread.ofVirtual().name("exec-" + id).start(() -> run(session, exec));
     }
 
     private void run(SandboxSession session, Exec exec) {
         Outcome o;
         try {
-            o = session.run(exec);
+            o = session.run(exec, handle);
         } catch (SandboxException | RuntimeException e) {
             failure = e.getMessage();
             o = new Outcome(125, 0, "failed", String.valueOf(e.getMessage()));
@@ -172,21 +173,17 @@ final class DaemonProcess {
         subscribers.remove(o);
     }
 
-    synchronized void writeStdin(byte[] data) throws ProtocolException {
-        if (stdin[1] < 0) {
-            throw new ProtocolException("stdin-closed", "the standard input of " + id + " is closed");
+    /** Queues input for the command (see {@link StdinPump}); never blocks. */
+    void writeStdin(byte[] data) throws ProtocolException {
+        if (stdinPump == null) {
+            throw new ProtocolException("stdin-closed", "the standard input of " + id + " is not a pipe");
         }
-        try {
-            Libc.writeAll(stdin[1], data);
-        } catch (NativeException e) {
-            throw new ProtocolException("stdin-failed", "writing to " + id + ": " + e.getMessage());
-        }
+        stdinPump.offer(data);
     }
 
-    synchronized void closeStdin() {
-        if (stdin[1] >= 0) {
-            Libc.closeQuietly(stdin[1]);
-            stdin[1] = -1;
+    void closeStdin() {
+        if (stdinPump != null) {
+            stdinPump.close();
         }
     }
 
@@ -211,42 +208,12 @@ final class DaemonProcess {
     }
 
     /**
-     * Signals the command. SandboxSession keeps its pids private, so the processes are found by
-     * what they hold: every process whose descriptor 1 is this command's stdout pipe (proc(5)).
-     * bwrap itself is skipped unless {@code all}, as it would turn a SIGTERM into its own death.
+     * Signals the command through the launcher's handle: its process group, as learned from
+     * bwrap's {@code --info-fd}; with {@code all}, SIGKILL to bwrap, which ends the whole sandbox.
+     *
+     * @return how many were signalled: 0 before the command runs or after it ended
      */
-    int signal(int sig, boolean all) throws IOException {
-        String pipe = Files.readSymbolicLink(Path.of("/proc/self/fd/" + stdoutWriteFd())).toString();
-        int hit = 0;
-        try (var procs = Files.list(Path.of("/proc"))) {
-            for (Path p : (Iterable<Path>) procs::iterator) {
-                String name = p.getFileName().toString();
-                if (!name.chars().allMatch(Character::isDigit)) {
-                    continue;
-                }
-                try {
-                    String target = Files.readSymbolicLink(p.resolve("fd/1")).toString();
-                    if (!target.equals(pipe) || Integer.parseInt(name) == ProcessHandle.current().pid()) {
-                        continue;
-                    }
-                    String comm = Files.readString(p.resolve("comm")).strip();
-                    if (!all && comm.equals("bwrap")) {
-                        continue;
-                    }
-                    Libc.kill(Integer.parseInt(name), sig);
-                    hit++;
-                } catch (IOException e) {
-                    // Gone or not ours: nothing to signal.
-                }
-            }
-        }
-        return hit;
-    }
-
-    private int stdoutWriteFd() throws IOException {
-        if (outcome != null) {
-            throw new IOException("process " + id + " has ended");
-        }
-        return stdout[1];
+    int signal(int sig, boolean all) {
+        return (all ? handle.kill() : handle.signal(sig)) ? 1 : 0;
     }
 }

@@ -50,7 +50,7 @@ final class DaemonSession {
                     p.signal(9, true);
                 }
                 p.await(java.time.Duration.ofSeconds(10));
-            } catch (java.io.IOException | InterruptedException e) {
+            } catch (InterruptedException e) {
                 // Ended meanwhile, or we are being torn down: close regardless.
             }
         }
