@@ -21,5 +21,5 @@ head -c "$((MIB * 1024 * 1024))" /dev/urandom > "$dir/data/big.bin"
 daemon=$!
 trap 'kill $daemon 2>/dev/null; wait $daemon 2>/dev/null; rm -rf "$dir"' EXIT
 while [ ! -S "$dir/api.sock" ]; do sleep 0.1; done
-"$J" -cp target/test-classes:target/palisade.jar dev.palisade.bench.DaemonBench "$dir/api.sock" "$dir/data" \
+"$J" ${CLIENT_JAVA_OPTS:-} -cp target/test-classes:target/palisade.jar dev.palisade.bench.DaemonBench "$dir/api.sock" "$dir/data" \
     big.bin "$RUNS" "$dir/bare.argv"
