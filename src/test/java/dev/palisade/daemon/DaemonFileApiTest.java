@@ -332,6 +332,32 @@ class DaemonFileApiTest {
                 .isEqualTo("written inside");
     }
 
+    @Test
+    void sessionPolicyRulesApplyToTheFileApiAndInside() throws Exception {
+        Files.createDirectories(proj.resolve("private"));
+        Files.writeString(proj.resolve("private/key"), "k\n");
+        Files.createDirectories(proj.resolve("locked"));
+        Files.createDirectories(ro.resolve("out"));
+        ObjectNode create = RequestDecoder.JSON.createObjectNode().put("id", "p1").put("op", "session.create");
+        create.putArray("folders").add(proj + ":rw").add(ro + ":ro");
+        create.set("policy", RequestDecoder.JSON.readTree("""
+                {"filesystem": {"denyRead": ["private"], "denyWrite": ["locked"], "allowWrite": ["%s"]}}
+                """.formatted(ro.resolve("out"))));
+        JsonNode r = call(create);
+        session = assertOk(r).get("session").asString();
+        assertError(op("file.read", "path", sandbox("proj/private/key")), "deny-read");
+        assertThat(assertOk(op("file.list", "path", sandbox("proj"))).findValuesAsString("name"))
+                .contains("locked").doesNotContain("private");
+        assertError(write(sandbox("proj/locked/f"), new byte[] {1}, false), "protected-path");
+        assertOk(write(sandbox("ro/out/f"), "allowed".getBytes(StandardCharsets.UTF_8), false));
+        assertError(write(sandbox("ro/elsewhere"), new byte[] {1}, false), "read-only");
+        assertThat(ro.resolve("out/f")).hasContent("allowed");
+        // The same rules hold for a command inside the session.
+        assertThat(run("cat " + sandbox("proj/private/key") + " 2>/dev/null || echo hidden")).isEqualTo("hidden\n");
+        assertThat(run("touch " + sandbox("proj/locked/g") + " 2>/dev/null || echo refused")).isEqualTo("refused\n");
+        assertThat(run("echo in > " + sandbox("ro/out/g") + " && cat " + sandbox("ro/out/g"))).isEqualTo("in\n");
+    }
+
     /** Runs a shell command in the session; returns its stdout (host paths rewritten). */
     private String run(String script) throws Exception {
         ObjectNode exec = req("exec");
