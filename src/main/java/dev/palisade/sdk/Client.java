@@ -123,6 +123,16 @@ final class Client implements Palisade {
             }
         } catch (IOException e) {
             pending.remove(id);
+            // A daemon that refuses us says why and hangs up at once, maybe before our request went out:
+            // let the reader take in that last line, so the caller learns the reason, not just EPIPE.
+            try {
+                reader.join(java.time.Duration.ofSeconds(5));
+            } catch (InterruptedException ie) {
+                Thread.currentThread().interrupt();
+            }
+            if (ended != null) {
+                throw again(ended);
+            }
             throw new PalisadeException(PalisadeException.DISCONNECTED, "writing to the daemon on " + socket + ": "
                     + e.getMessage(), e);
         }
