@@ -124,6 +124,8 @@ final class Connection implements Runnable {
                 process(r).subscribe(outbox);
                 yield "{}";
             }
+            case "file.stat", "file.list", "file.read", "file.write", "file.mkdir", "file.move", "file.delete" ->
+                    FileRequests.dispatch(r, session(r));
             default -> throw new ProtocolException("unknown-op", "unknown op '" + r.op() + "'");
         };
     }
@@ -168,7 +170,13 @@ final class Connection implements Runnable {
         try {
             SandboxSession s = SandboxSession.open(new SessionSpec(id, Tier.NAMESPACE, mounts, FilesystemPolicy.DEFAULT,
                     home, true));
-            daemon.sessions.put(id, new DaemonSession(s));
+            try {
+                daemon.sessions.put(id, new DaemonSession(s));
+            } catch (IOException e) {
+                s.close();
+                throw new ProtocolException("session-failed", "cannot open the folders of session " + id + ": "
+                        + e.getMessage());
+            }
             String info = describe(daemon.sessions.get(id));
             daemon.records.record(id, info);
             return info;

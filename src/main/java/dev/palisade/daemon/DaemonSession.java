@@ -12,8 +12,27 @@ final class DaemonSession {
     final Map<String, DaemonProcess> processes = new ConcurrentHashMap<>();
     private final AtomicInteger next = new AtomicInteger();
 
-    DaemonSession(SandboxSession sandbox) {
+    private final FileOps files;
+    private final FilePaths paths;
+
+    /**
+     * @param sandbox the open sandbox session; closed with this one
+     * @throws dev.palisade.sys.ErrnoException if a folder root cannot be opened for the file API
+     */
+    DaemonSession(SandboxSession sandbox) throws dev.palisade.sys.ErrnoException {
         this.sandbox = sandbox;
+        var spec = sandbox.spec();
+        this.files = new FileOps(new FileTree(spec.mounts()),
+                new FileRules(spec.filesystem(), spec.mounts(), spec.userHome()));
+        this.paths = new FilePaths(sandbox.translator());
+    }
+
+    FileOps files() {
+        return files;
+    }
+
+    FilePaths paths() {
+        return paths;
     }
 
     String nextProcessId() {
@@ -32,6 +51,7 @@ final class DaemonSession {
                 // Ended meanwhile, or we are being torn down: close regardless.
             }
         }
+        files.tree().close();
         sandbox.close();
     }
 }
