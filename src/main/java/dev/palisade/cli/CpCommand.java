@@ -96,6 +96,19 @@ final class CpCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** The rwx bits of a mode (setuid, setgid and sticky are not carried over). */
+    private static java.util.Set<java.nio.file.attribute.PosixFilePermission> permissions(int mode) {
+        java.util.Set<java.nio.file.attribute.PosixFilePermission> set = java.util.EnumSet.noneOf(
+                java.nio.file.attribute.PosixFilePermission.class);
+        java.nio.file.attribute.PosixFilePermission[] bits = java.nio.file.attribute.PosixFilePermission.values();
+        for (int i = 0; i < 9; i++) { // OWNER_READ .. OTHERS_EXECUTE, highest bit first
+            if ((mode & (0400 >> i)) != 0) {
+                set.add(bits[i]);
+            }
+        }
+        return set;
+    }
+
     private static int out(Session s, String remote, Path local) throws IOException {
         FileInfo info = s.stat(remote);
         if (info.type() != FileType.FILE) {
@@ -110,6 +123,7 @@ final class CpCommand implements Callable<Integer> {
         Path tmp = Files.createTempFile(target.toAbsolutePath().getParent(), ".palisade-cp-", ".part");
         try (InputStream data = s.open(remote)) {
             Files.copy(data, tmp, StandardCopyOption.REPLACE_EXISTING);
+            Files.setPosixFilePermissions(tmp, permissions(info.mode()));
             Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } finally {
             Files.deleteIfExists(tmp);

@@ -92,6 +92,10 @@ final class ExecCommand implements Callable<Integer> {
                 out.line(CliJson.start(proc.id()));
             }
             proc.onOutput(out::chunk).onLost(out::lost);
+            // Ctrl-C or SIGTERM to us runs the shutdown hooks: pass a SIGTERM on so the command does
+            // not keep running in the session unseen (docker exec would leave it; we do not).
+            Thread forward = new Thread(() -> forwardTerm(proc), "exec-sigterm");
+            Runtime.getRuntime().addShutdownHook(forward);
             if (interactive) {
                 Thread.ofVirtual().name("stdin").start(() -> pump(System.in, proc));
             }
@@ -104,6 +108,16 @@ final class ExecCommand implements Callable<Integer> {
             return x.status();
         } catch (PalisadeException e) {
             return Fail.with(e.getMessage());
+        }
+    }
+
+    private static void forwardTerm(SandboxProcess proc) {
+        try {
+            if (proc.waitFor(java.time.Duration.ZERO).isEmpty()) {
+                proc.signal(15);
+            }
+        } catch (PalisadeException e) {
+            // Ended or disconnected meanwhile: nothing to stop.
         }
     }
 

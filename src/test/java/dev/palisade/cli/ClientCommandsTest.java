@@ -160,6 +160,34 @@ class ClientCommandsTest {
     }
 
     @Test
+    void terminatingExecTerminatesTheCommandInTheSession() throws Exception {
+        try (Palisade sdk = Palisade.connect(daemon.socket()); Session s = sdk.createSession(
+                new dev.palisade.sdk.SessionOptions("cli-term", java.util.List.of()))) {
+            Process cli = Cli.start(tmp, "exec", "--socket", sock, "cli-term", "--", "sh", "-c", "echo up; exec sleep 600");
+            java.io.BufferedReader r = new java.io.BufferedReader(new java.io.InputStreamReader(cli.getInputStream(), StandardCharsets.UTF_8));
+            assertThat(r.readLine()).isEqualTo("up");
+            String pid = s.info().processes().getFirst().id();
+            SandboxProcess followed = s.follow(pid);
+            cli.destroy(); // SIGTERM to the launcher
+            assertThat(cli.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            assertThat(followed.waitFor(java.time.Duration.ofSeconds(30))).hasValueSatisfying(
+                    x -> assertThat(x.status()).isEqualTo(128 + 15));
+        }
+    }
+
+    @Test
+    void cpOutKeepsTheFilesPermissionBits() throws Exception {
+        assertThat(palisade("session", "create", "--socket", sock, "--session", "cli-mode", "--mount", "work:rw").status()).isZero();
+        Path script = Files.writeString(work.resolve("run.sh"), "#!/bin/sh\n");
+        Files.setPosixFilePermissions(script, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-x---"));
+        Cli.Result out = palisade("cp", "--socket", sock, "cli-mode:run.sh", ".");
+        assertThat(out.status()).as(out.stderr()).isZero();
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(tmp.resolve("run.sh"))))
+                .isEqualTo("rwxr-x---");
+        assertThat(tmp.resolve("run.sh")).hasContent("#!/bin/sh");
+    }
+
+    @Test
     void clientCommandsWithoutADaemonFailNamingTheSocket() throws Exception {
         Path none = tmp.resolve("nowhere/api.sock");
         for (String[] args : new String[][] {{"session", "list", "--socket", none.toString()},
