@@ -144,12 +144,13 @@ class SdkExecTest {
             assertThatThrownBy(() -> cat.writeStdin(new byte[] {1}))
                     .isInstanceOfSatisfying(PalisadeException.class, e -> assertThat(e.code()).isEqualTo("stdin-closed"));
 
-            SandboxProcess sleeper = s.exec("sleep", "60");
+            // Signalled once it runs (it says so): a signal during the spawn would hit the launcher.
+            SandboxProcess sleeper = s.exec("sh", "-c", "echo ready; exec sleep 60");
+            CountDownLatch ready = new CountDownLatch(1);
             CountDownLatch exited = new CountDownLatch(1);
-            sleeper.onExit(x -> exited.countDown());
-            while (sleeper.signal(15) == 0) { // not started yet
-                Thread.sleep(20);
-            }
+            sleeper.onOutput(c -> ready.countDown()).onExit(x -> exited.countDown());
+            assertThat(ready.await(30, TimeUnit.SECONDS)).isTrue();
+            assertThat(sleeper.signal(15)).isPositive();
             ExitStatus x = sleeper.waitFor();
             assertThat(x.status()).isEqualTo(128 + 15);
             assertThat(exited.await(5, TimeUnit.SECONDS)).isTrue();
