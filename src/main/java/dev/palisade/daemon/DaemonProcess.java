@@ -3,8 +3,6 @@ package dev.palisade.daemon;
 import java.io.FileInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -35,9 +33,16 @@ final class DaemonProcess {
     private final Thread runner;
     private final List<Thread> readers = new ArrayList<>();
 
-    DaemonProcess(String id, SandboxSession session, List<String> argv, java.util.Map<String, String> env,
+    private final SessionPolicy.Launch launch;
+    private final dev.palisade.sandbox.CommandHandle handle = new dev.palisade.sandbox.CommandHandle();
+    private final StdinPump stdinPump;
+
+    DaemonProcess(String id, DaemonSession ds, List<String> argv, java.util.Map<String, String> env,
             String cwd, boolean stdinOpen, Outbox first) throws IOException {
         this.id = id;
+        SandboxSession session = ds.sandbox;
+        this.launch = ds.policy.launch(id.substring(id.lastIndexOf('/') + 1), EventSink.NONE);
+        java.util.Map<String, List<String>> secrets = ds.policy.redactions();
         this.sessionId = session.spec().id();
         if (first != null) {
             subscribers.add(first);
@@ -49,14 +54,14 @@ final class DaemonProcess {
             Libc.closeQuietly(stdin[1]);
             stdin[1] = -1;
         }
-        Exec exec = new Exec(argv, env, cwd, List.of(), EventSink.NONE,
+        Exec exec = new Exec(argv, env, cwd, launch.extensions(), EventSink.NONE,
                 new int[] {stdin[0], stdout[1], stderr[1]}, false);
         InputStream out = null;
         try {
             out = openReadEnd(stdout);
             InputStream err = openReadEnd(stderr);
-            readers.add(reader("stdout", out, session));
-            readers.add(reader("stderr", err, session));
+            readers.add(reader("stdout", out, session, secrets));
+            readers.add(reader("stderr", err, session, secrets));
         } catch (IOException e) {
             if (out != null) {
                 out.close();
@@ -66,13 +71,14 @@ final class DaemonProcess {
             }
             throw e;
         }
+        stdinPump = stdinOpen ? new StdinPump(id, stdin[1]) : null;
         runner = Thread.ofVirtual().name("exec-" + id).start(() -> run(session, exec));
     }
 
     private void run(SandboxSession session, Exec exec) {
         Outcome o;
         try {
-            o = session.run(exec);
+            o = session.run(exec, handle);
         } catch (SandboxException | RuntimeException e) {
             failure = e.getMessage();
             o = new Outcome(125, 0, "failed", String.valueOf(e.getMessage()));
@@ -81,6 +87,9 @@ final class DaemonProcess {
             Libc.closeQuietly(stdin[0]);
             Libc.closeQuietly(stdout[1]);
             Libc.closeQuietly(stderr[1]);
+            if (launch.netDir() != null) {
+                dev.palisade.sandbox.RuntimeDirs.deleteTree(launch.netDir());
+            }
         }
         for (Thread t : readers) {
             try {
@@ -114,8 +123,9 @@ final class DaemonProcess {
         }
     }
 
-    private Thread reader(String stream, InputStream pipe, SandboxSession session) {
-        PathRewriter rewriter = new PathRewriter(session.translator());
+    private Thread reader(String stream, InputStream pipe, SandboxSession session,
+            java.util.Map<String, List<String>> secrets) {
+        OutputChain rewriter = new OutputChain(new PathRewriter(session.translator()), new SecretRedactor(secrets));
         // A platform thread: a read(2) on a pipe blocks in native code and pins a virtual thread to
         // its carrier without compensation. Two such readers pinned both carriers of a 2-core machine,
         // so the virtual thread that would start the command (and end the reads) never ran.
@@ -163,21 +173,17 @@ final class DaemonProcess {
         subscribers.remove(o);
     }
 
-    synchronized void writeStdin(byte[] data) throws ProtocolException {
-        if (stdin[1] < 0) {
-            throw new ProtocolException("stdin-closed", "the standard input of " + id + " is closed");
+    /** Queues input for the command (see {@link StdinPump}); never blocks. */
+    void writeStdin(byte[] data) throws ProtocolException {
+        if (stdinPump == null) {
+            throw new ProtocolException("stdin-closed", "the standard input of " + id + " is not a pipe");
         }
-        try {
-            Libc.writeAll(stdin[1], data);
-        } catch (NativeException e) {
-            throw new ProtocolException("stdin-failed", "writing to " + id + ": " + e.getMessage());
-        }
+        stdinPump.offer(data);
     }
 
-    synchronized void closeStdin() {
-        if (stdin[1] >= 0) {
-            Libc.closeQuietly(stdin[1]);
-            stdin[1] = -1;
+    void closeStdin() {
+        if (stdinPump != null) {
+            stdinPump.close();
         }
     }
 
@@ -202,42 +208,12 @@ final class DaemonProcess {
     }
 
     /**
-     * Signals the command. SandboxSession keeps its pids private, so the processes are found by
-     * what they hold: every process whose descriptor 1 is this command's stdout pipe (proc(5)).
-     * bwrap itself is skipped unless {@code all}, as it would turn a SIGTERM into its own death.
+     * Signals the command through the launcher's handle: its process group, as learned from
+     * bwrap's {@code --info-fd}; with {@code all}, SIGKILL to bwrap, which ends the whole sandbox.
+     *
+     * @return how many were signalled: 0 before the command runs or after it ended
      */
-    int signal(int sig, boolean all) throws IOException {
-        String pipe = Files.readSymbolicLink(Path.of("/proc/self/fd/" + stdoutWriteFd())).toString();
-        int hit = 0;
-        try (var procs = Files.list(Path.of("/proc"))) {
-            for (Path p : (Iterable<Path>) procs::iterator) {
-                String name = p.getFileName().toString();
-                if (!name.chars().allMatch(Character::isDigit)) {
-                    continue;
-                }
-                try {
-                    String target = Files.readSymbolicLink(p.resolve("fd/1")).toString();
-                    if (!target.equals(pipe) || Integer.parseInt(name) == ProcessHandle.current().pid()) {
-                        continue;
-                    }
-                    String comm = Files.readString(p.resolve("comm")).strip();
-                    if (!all && comm.equals("bwrap")) {
-                        continue;
-                    }
-                    Libc.kill(Integer.parseInt(name), sig);
-                    hit++;
-                } catch (IOException e) {
-                    // Gone or not ours: nothing to signal.
-                }
-            }
-        }
-        return hit;
-    }
-
-    private int stdoutWriteFd() throws IOException {
-        if (outcome != null) {
-            throw new IOException("process " + id + " has ended");
-        }
-        return stdout[1];
+    int signal(int sig, boolean all) {
+        return (all ? handle.kill() : handle.signal(sig)) ? 1 : 0;
     }
 }
