@@ -36,11 +36,22 @@ final class SessionCommand {
         @Option(names = "--mount", paramLabel = "PATH[:ro|:rw]", description = "Folder to mount (read-only unless :rw); repeatable.")
         List<String> mounts = new ArrayList<>();
 
+        @Option(names = "--policy", paramLabel = "FILE", description = "Policy file (JSON, docs/policy.md) for the session.")
+        Path policy;
+
         @Option(names = "--json", description = "Print the session as JSON.")
         boolean json;
 
         @Override
         public Integer call() {
+            String policyJson = null;
+            if (policy != null) {
+                try {
+                    policyJson = java.nio.file.Files.readString(policy);
+                } catch (java.io.IOException e) {
+                    return Fail.with("cannot read policy " + policy + ": " + e.getMessage());
+                }
+            }
             List<String> folders = new ArrayList<>();
             for (String m : mounts) {
                 int colon = m.lastIndexOf(':');
@@ -50,7 +61,7 @@ final class SessionCommand {
             }
             SessionOptions options;
             try {
-                options = new SessionOptions(id, folders);
+                options = new SessionOptions(id, folders, policyJson);
             } catch (IllegalArgumentException e) {
                 return Fail.with(e.getMessage());
             }

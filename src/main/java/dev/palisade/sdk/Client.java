@@ -328,6 +328,13 @@ final class Client implements Palisade {
         }
         var folders = req.putArray("folders");
         options.folders().forEach(folders::add);
+        if (options.policy() != null) {
+            try {
+                req.set("policy", JSON.readTree(options.policy()));
+            } catch (JacksonException e) {
+                throw new PalisadeException("bad-policy", "the policy is not valid JSON: " + e.getOriginalMessage(), e);
+            }
+        }
         return new RemoteSession(this, call("session.create", req).path("session").asString());
     }
 

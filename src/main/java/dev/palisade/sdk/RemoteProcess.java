@@ -317,9 +317,34 @@ final class RemoteProcess implements SandboxProcess {
             ObjectNode req = client.object();
             req.put("process", id);
             req.put("data", Base64.getEncoder().encodeToString(java.util.Arrays.copyOfRange(data, off, off + n)));
-            client.call("stdin.write", req);
+            sendStdin(req);
             off += n;
         } while (off < data.length);
+    }
+
+    /**
+     * The daemon queues at most 1 MiB of stdin per process and refuses more with {@code stdin-full}
+     * (nothing queued): wait while the command drains it, backing off up to 100 ms.
+     */
+    private void sendStdin(ObjectNode req) throws PalisadeException {
+        long pause = 1;
+        while (true) {
+            try {
+                client.call("stdin.write", req.deepCopy());
+                return;
+            } catch (PalisadeException e) {
+                if (!e.code().equals("stdin-full")) {
+                    throw e;
+                }
+            }
+            try {
+                Thread.sleep(pause);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new PalisadeException("interrupted", "interrupted while writing to " + id, e);
+            }
+            pause = Math.min(100, pause * 2);
+        }
     }
 
     @Override

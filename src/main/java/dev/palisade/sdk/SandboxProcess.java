@@ -77,7 +77,10 @@ public interface SandboxProcess {
     Optional<ExitStatus> waitFor(Duration timeout) throws PalisadeException;
 
     /**
-     * Writes to the command's standard input (requires {@link ExecRequest#withStdinPipe()}).
+     * Writes to the command's standard input (requires {@link ExecRequest#withStdinPipe()}). The
+     * daemon queues at most 1 MiB per process; while that is full this call waits (polling with
+     * back-off up to 100 ms) for the command to read, so it blocks as long as the command does not
+     * read its input.
      *
      * @param data the bytes
      * @throws PalisadeException {@code stdin-closed}, {@code stdin-failed}

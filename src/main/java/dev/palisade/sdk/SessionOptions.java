@@ -11,8 +11,10 @@ import java.util.regex.Pattern;
  *        adjective-scientist id chosen by the daemon
  * @param folders host folders to mount, each {@code PATH[:ro|:rw]} (read-only by default), validated
  *        by the daemon like {@code palisade run --mount}
+ * @param policy a policy in the policy file's JSON format (docs/policy.md), or null for the default
+ *        policy; the daemon parses it ({@code bad-policy} on an error)
  */
-public record SessionOptions(String id, List<String> folders) {
+public record SessionOptions(String id, List<String> folders, String policy) {
     private static final Pattern ID = Pattern.compile("[a-z0-9][a-z0-9-]{0,62}");
     private static final Pattern MODE = Pattern.compile(".*:(ro|rw)$");
 
@@ -28,6 +30,19 @@ public record SessionOptions(String id, List<String> folders) {
                 throw new IllegalArgumentException("folder must be an absolute PATH[:ro|:rw]: '" + f + "'");
             }
         }
+        if (policy != null && !policy.strip().startsWith("{")) {
+            throw new IllegalArgumentException("policy must be a JSON object (the policy file's content)");
+        }
+    }
+
+    /**
+     * Options without a policy.
+     *
+     * @param id the session id, or null
+     * @param folders {@code PATH[:ro|:rw]} each
+     */
+    public SessionOptions(String id, List<String> folders) {
+        this(id, folders, null);
     }
 
     /**
@@ -47,6 +62,16 @@ public record SessionOptions(String id, List<String> folders) {
      * @return new options
      */
     public SessionOptions withId(String sessionId) {
-        return new SessionOptions(sessionId, folders);
+        return new SessionOptions(sessionId, folders, policy);
+    }
+
+    /**
+     * The same with a policy.
+     *
+     * @param policyJson the policy file's content (JSON)
+     * @return new options
+     */
+    public SessionOptions withPolicy(String policyJson) {
+        return new SessionOptions(id, folders, policyJson);
     }
 }

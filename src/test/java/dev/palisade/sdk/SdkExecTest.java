@@ -163,6 +163,49 @@ class SdkExecTest {
     }
 
     @Test
+    void stdinLargerThanTheDaemonsQueueReachesASlowReaderWhole() throws Exception {
+        try (Palisade p = Palisade.connect(daemon.socket()); Session s = p.createSession(SessionOptions.of())) {
+            // 5 MiB against a 1 MiB queue and a reader that starts late: writeStdin waits out stdin-full.
+            SandboxProcess wc = s.exec(ExecRequest.of("sh", "-c", "sleep 1; wc -c").withStdinPipe());
+            StringBuilder out = new StringBuilder();
+            wc.onOutput(c -> out.append(c.text()));
+            byte[] data = new byte[5 << 20];
+            java.util.Arrays.fill(data, (byte) 'x');
+            wc.writeStdin(data);
+            wc.closeStdin();
+            assertThat(wc.waitFor().status()).isZero();
+            assertThat(out.toString().strip()).isEqualTo(Integer.toString(5 << 20));
+        }
+    }
+
+    @Test
+    void userFiltersSeeOutputAfterTheDaemonsPathTranslationAndRedaction() throws Exception {
+        String secret = "ghp_" + "s3cr3tT0kenValue1234567890";
+        Path secretFile = java.nio.file.Files.writeString(tmp.resolve("token"), secret + "\n");
+        Path proj = java.nio.file.Files.createDirectories(tmp.resolve("proj")).toRealPath();
+        java.nio.file.Files.writeString(proj.resolve("leak.txt"), "found " + secret + "\n");
+        String policy = """
+                {"network": {"allowedDomains": ["api.github.com"]},
+                 "credentials": [{"name": "GH_TOKEN", "hosts": ["api.github.com"],
+                                  "source": {"file": "%s"}, "header": "Authorization: Bearer {}"}]}
+                """.formatted(secretFile);
+        try (Palisade p = Palisade.connect(daemon.socket());
+                Session s = p.createSession(SessionOptions.of(proj + ":rw").withPolicy(policy))) {
+            List<String> seen = new CopyOnWriteArrayList<>();
+            p.addOutputFilter(c -> {
+                seen.add(c.text());
+                return c.bytes();
+            });
+            SandboxProcess proc = s.exec("sh", "-c", "cat leak.txt; pwd");
+            StringBuilder out = new StringBuilder();
+            proc.onOutput(c -> out.append(c.text()));
+            assertThat(proc.waitFor().status()).isZero();
+            assertThat(out).hasToString("found [REDACTED:GH_TOKEN]\n" + proj + "\n");
+            assertThat(String.join("", seen)).isEqualTo(out.toString()).doesNotContain(secret).doesNotContain("/sessions/");
+        }
+    }
+
+    @Test
     void aFilterThatDropsEverythingStillLetsTheExitThrough() throws Exception {
         try (Palisade p = Palisade.connect(daemon.socket()); Session s = p.createSession(SessionOptions.of())) {
             p.addOutputFilter(c -> new byte[0]);

@@ -115,6 +115,18 @@ class SdkFileApiTest {
         code("no-such-session", () -> gone.read(mnt + "/m.txt"));
     }
 
+    @Test
+    void aSessionPolicyAppliesToTheFileApi() throws Exception {
+        Files.writeString(rw.resolve("private.txt"), "mine");
+        String policy = "{\"filesystem\": {\"denyRead\": [\"" + rw.resolve("private.txt") + "\"]}}";
+        try (Session guarded = palisade.createSession(SessionOptions.of(rw + ":rw").withPolicy(policy))) {
+            String root = guarded.info().folders().getFirst().sandbox();
+            code("deny-read", () -> guarded.read(root + "/private.txt"));
+            assertThat(guarded.list(root)).extracting(FileInfo::name).doesNotContain("private.txt");
+        }
+        code("bad-policy", () -> palisade.createSession(SessionOptions.of().withPolicy("{\"nonsense\": 1}")));
+    }
+
     private static void code(String expected, ThrowingCallable call) {
         assertThatThrownBy(call).isInstanceOfSatisfying(PalisadeException.class,
                 e -> assertThat(e.code()).as(e.getMessage()).isEqualTo(expected));
