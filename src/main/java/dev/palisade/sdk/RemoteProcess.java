@@ -82,8 +82,9 @@ final class RemoteProcess implements SandboxProcess {
         }
     }
 
+    /** Also after the exit: the daemon may send a lost count after the exit event. */
     synchronized void lost(LostOutput l) {
-        if (!exitQueued) {
+        if (failed == null) {
             enqueue(l);
         }
     }

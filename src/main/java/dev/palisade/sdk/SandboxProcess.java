@@ -35,7 +35,9 @@ public interface SandboxProcess {
     SandboxProcess onOutput(Consumer<OutputChunk> callback);
 
     /**
-     * Adds a callback for output dropped because delivery fell behind.
+     * Adds a callback for output dropped because delivery fell behind. A count of output the daemon
+     * dropped may arrive after the exit (the daemon reports it when its buffer next has room), so this
+     * callback can run after {@code onExit} and after {@link #waitFor()} returned.
      *
      * @param callback the callback
      * @return this process

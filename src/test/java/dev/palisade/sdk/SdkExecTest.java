@@ -235,11 +235,21 @@ class SdkExecTest {
             other.onOutput(c -> out.append(c.text()));
             assertThat(other.waitFor(Duration.ofSeconds(20))).isPresent();
             assertThat(out).hasToString("still flowing\n");
+            // The daemon says the command has ended (all its output published), but the exit is not
+            // delivered: it waits behind the stuck callback.
+            while (s.info().processes().stream().anyMatch(pi -> pi.id().equals(stuck.id()) && pi.running())) {
+                Thread.sleep(20);
+            }
             assertThat(stuck.waitFor(Duration.ofMillis(200))).as("stuck behind its own callback").isEmpty();
             release.countDown();
             assertThat(stuck.waitFor().status()).isZero();
             // 20 MB against an 8 MiB budget while the callback was stuck: some output was dropped
-            // (here or in the daemon's outbox), and reported rather than silently lost.
+            // (here or in the daemon's outbox), and reported rather than silently lost. The daemon's
+            // count may come after the exit.
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (lost.isEmpty() && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
             assertThat(lost).isNotEmpty();
             assertThat(lost.stream().mapToLong(LostOutput::bytes).sum()).isPositive();
         }
