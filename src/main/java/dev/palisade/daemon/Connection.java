@@ -137,11 +137,7 @@ final class Connection implements Runnable {
         String id = r.optText("session");
         try {
             if (id == null) {
-                // Generated ids can collide (a few thousand combinations): draw again.
-                id = SessionIds.generate();
-                for (int i = 0; i < 100 && daemon.sessions.containsKey(id); i++) {
-                    id = SessionIds.generate();
-                }
+                id = freshId();
             } else {
                 id = SessionIds.validate(id);
             }
@@ -178,15 +174,28 @@ final class Connection implements Runnable {
         if (daemon.sessions.containsKey(id)) {
             throw new ProtocolException("session-exists", "session " + id + " exists");
         }
-        SessionPolicy perCommand = SessionPolicy.start(id, policy, dev.palisade.api.EventSink.NONE);
-        SandboxSession s;
+        SandboxSession s = null;
+        boolean generated = r.optText("session") == null;
+        for (int attempt = 0; s == null; attempt++) {
+            try {
+                // The file guard's FUSE view is not used by the daemon yet: its rules are enforced by bind
+                // masks inside and by the file API outside.
+                s = SandboxSession.open(new SessionSpec(id, Tier.NAMESPACE, mounts, policy.filesystem(), home, true));
+            } catch (SandboxException | IllegalArgumentException e) {
+                // A generated id may be held by another palisade process (its session lock): draw again.
+                if (generated && attempt < 20 && String.valueOf(e.getMessage()).contains("in use")) {
+                    id = freshId();
+                    continue;
+                }
+                throw new ProtocolException("session-failed", e.getMessage());
+            }
+        }
+        SessionPolicy perCommand;
         try {
-            // The file guard's FUSE view is not used by the daemon yet: its rules are enforced by bind
-            // masks inside and by the file API outside.
-            s = SandboxSession.open(new SessionSpec(id, Tier.NAMESPACE, mounts, policy.filesystem(), home, true));
-        } catch (SandboxException | IllegalArgumentException e) {
-            perCommand.close();
-            throw new ProtocolException("session-failed", e.getMessage());
+            perCommand = SessionPolicy.start(id, policy, dev.palisade.api.EventSink.NONE);
+        } catch (ProtocolException e) {
+            s.close();
+            throw e;
         }
         try {
             daemon.sessions.put(id, new DaemonSession(s, perCommand));
@@ -203,6 +212,15 @@ final class Connection implements Runnable {
             throw new ProtocolException("state-failed", "cannot record session " + id + ": " + e.getMessage());
         }
         return info;
+    }
+
+    /** A generated id no session of this daemon has (a few thousand combinations: draw again on a clash). */
+    private String freshId() {
+        String id = SessionIds.generate();
+        for (int i = 0; i < 100 && daemon.sessions.containsKey(id); i++) {
+            id = SessionIds.generate();
+        }
+        return id;
     }
 
     /** The optional {@code policy} field: an object in the policy file format (docs/policy.md). */

@@ -252,6 +252,33 @@ public final class Libc {
         }
     }
 
+    /** fcntl(2) F_SETPIPE_SZ (Linux 2.6.35). */
+    static final int F_SETPIPE_SZ = 1031;
+
+    /**
+     * Sets a pipe's capacity (fcntl(2) F_SETPIPE_SZ); an unprivileged process may go up to
+     * /proc/sys/fs/pipe-max-size (1 MiB by default).
+     *
+     * @param fd either end of the pipe
+     * @param bytes the wanted capacity
+     * @return the capacity the kernel set (a power of two, at least {@code bytes})
+     * @throws NativeException on failure (EPERM above the limit, EBUSY if the pipe holds more)
+     */
+    public static int setPipeSize(int fd, int bytes) throws NativeException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = newState(arena);
+            int r = (int) FCNTL.invokeExact(state, fd, F_SETPIPE_SZ, bytes);
+            if (r < 0) {
+                throw new NativeException("fcntl(F_SETPIPE_SZ)", errno(state));
+            }
+            return r;
+        } catch (NativeException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new AssertionError("fcntl", t);
+        }
+    }
+
     /**
      * Reads up to {@code max} bytes (read(2)), retrying on EINTR.
      *
