@@ -1,8 +1,9 @@
 package dev.palisade.daemon;
 
-import java.io.FileInputStream;
 import java.io.IOException;
-import java.io.InputStream;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -59,21 +60,9 @@ final class DaemonProcess {
         }
         Exec exec = new Exec(argv, env, cwd, launch.extensions(), EventSink.NONE,
                 new int[] {stdin[0], stdout[1], stderr[1]}, false);
-        InputStream out = null;
-        try {
-            out = openReadEnd(stdout);
-            InputStream err = openReadEnd(stderr);
-            readers.add(reader("stdout", out, session, secrets));
-            readers.add(reader("stderr", err, session, secrets));
-        } catch (IOException e) {
-            if (out != null) {
-                out.close();
-            }
-            for (int fd : new int[] {stdin[0], stdin[1], stdout[1], stderr[0], stderr[1]}) {
-                Libc.closeQuietly(fd);
-            }
-            throw e;
-        }
+        // The read ends belong to the reader threads from here on; each closes its own.
+        readers.add(reader("stdout", stdout[0], session, secrets));
+        readers.add(reader("stderr", stderr[0], session, secrets));
         stdinPump = stdinOpen ? new StdinPump(id, stdin[1]) : null;
         runner = Thread.ofVirtual().name("exec-" + id).start(() -> run(session, exec));
     }
@@ -112,21 +101,6 @@ final class DaemonProcess {
     }
 
     /**
-     * A Java stream on the read end of {@code pipe}, reopened through /proc (proc(5): /proc/pid/fd);
-     * the original read descriptor is closed. This must happen here, while our write end is still
-     * open: opening a pipe for reading blocks until it has a writer (fifo(7)), so a reader that
-     * opened it only after the command ended and the write ends were closed would wait forever.
-     */
-    private static InputStream openReadEnd(int[] pipe) throws IOException {
-        try {
-            return new FileInputStream("/proc/self/fd/" + pipe[0]);
-        } finally {
-            Libc.closeQuietly(pipe[0]);
-            pipe[0] = -1;
-        }
-    }
-
-    /**
      * Output pipe capacity, and the read size of a stream that fills its buffer: larger reads mean
      * fewer, larger events for a fast writer. Only the pipe's slots are reserved up front; its
      * pages are allocated as data arrives.
@@ -142,7 +116,7 @@ final class DaemonProcess {
         }
     }
 
-    private Thread reader(String stream, InputStream pipe, SandboxSession session,
+    private Thread reader(String stream, int fd, SandboxSession session,
             java.util.Map<String, List<String>> secrets) {
         OutputChain rewriter = new OutputChain(new PathRewriter(session.translator()), new SecretRedactor(secrets));
         // A platform thread: a read(2) on a pipe blocks in native code and pins a virtual thread to
@@ -151,22 +125,25 @@ final class DaemonProcess {
         return Thread.ofPlatform().daemon(true).name(stream + "-" + id).start(() -> {
             long seq = 0;
             long offset = 0;
-            // Small until a read fills it: most commands print little, and a daemon runs hundreds.
-            byte[] buf = new byte[65536];
-            try (InputStream in = pipe) {
-                int n;
-                while ((n = in.read(buf)) > 0) {
-                    if (n == buf.length && buf.length < PIPE_SIZE) {
-                        buf = new byte[PIPE_SIZE];
+            // read(2) straight into one native buffer, one copy out per chunk. Small until a read
+            // fills it: most commands print little, and a daemon runs hundreds.
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment buf = arena.allocate(65536);
+                long n;
+                while ((n = Libc.read(fd, buf)) > 0) {
+                    byte[] out = rewriter.apply(buf.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE));
+                    if (n == buf.byteSize() && buf.byteSize() < PIPE_SIZE) {
+                        buf = arena.allocate(PIPE_SIZE);
                     }
-                    byte[] out = rewriter.apply(java.util.Arrays.copyOf(buf, n));
                     if (out.length > 0) {
                         publish(stream, seq++, offset, out);
                         offset += out.length;
                     }
                 }
-            } catch (IOException e) {
+            } catch (NativeException e) {
                 LOG.log(System.Logger.Level.WARNING, "reading " + stream + " of " + id + ": " + e.getMessage());
+            } finally {
+                Libc.closeQuietly(fd);
             }
             byte[] rest = rewriter.flush();
             if (rest.length > 0) {

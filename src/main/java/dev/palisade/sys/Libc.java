@@ -309,6 +309,35 @@ public final class Libc {
     }
 
     /**
+     * Reads into a caller's buffer (read(2)), retrying on EINTR: for hot loops that reuse one
+     * native buffer instead of allocating per call.
+     *
+     * @param fd the descriptor
+     * @param buf where the bytes go; at most its size is read
+     * @return the number of bytes read; 0 at end of file
+     * @throws NativeException on failure
+     */
+    public static long read(int fd, MemorySegment buf) throws NativeException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = newState(arena);
+            while (true) {
+                long n = (long) READ.invokeExact(state, fd, buf, buf.byteSize());
+                if (n >= 0) {
+                    return n;
+                }
+                int e = errno(state);
+                if (e != Errno.EINTR) {
+                    throw new NativeException("read(" + fd + ")", e);
+                }
+            }
+        } catch (NativeException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new AssertionError("read", t);
+        }
+    }
+
+    /**
      * Writes all of {@code data} (write(2)), retrying on EINTR and short writes.
      *
      * @param fd the descriptor
