@@ -19,27 +19,23 @@ final class SecretRedactor {
     }
 
     private final List<Secret> secrets = new ArrayList<>();
-    private final int longest;
     private byte[] held = new byte[0];
 
     /**
      * @param values per credential name, the strings to hide (empty strings are ignored)
      */
     SecretRedactor(Map<String, List<String>> values) {
-        int max = 0;
         for (var e : values.entrySet()) {
             byte[] replacement = ("[REDACTED:" + e.getKey() + "]").getBytes(StandardCharsets.UTF_8);
             for (String v : e.getValue()) {
                 if (!v.isEmpty()) {
                     byte[] b = v.getBytes(StandardCharsets.UTF_8);
                     secrets.add(new Secret(b, replacement));
-                    max = Math.max(max, b.length);
                 }
             }
         }
         // Longest first: a secret that contains another is replaced whole.
         secrets.sort(Comparator.comparingInt((Secret s) -> -s.value().length));
-        this.longest = max;
     }
 
     boolean isEmpty() {
@@ -60,16 +56,24 @@ final class SecretRedactor {
         return rest;
     }
 
-    /** The length of the longest suffix of {@code b} that is a proper prefix of a secret. */
+    /**
+     * The length of the longest suffix of {@code b} that is a proper prefix of a secret: for each
+     * secret, the first position (from the earliest that could matter) holding the secret's first
+     * byte where the rest of {@code b} matches; linear in the secret's length for random secrets.
+     */
     private int heldTail(byte[] b) {
-        for (int k = Math.min(longest - 1, b.length); k > 0; k--) {
-            for (Secret s : secrets) {
-                if (s.value().length > k && Arrays.equals(b, b.length - k, b.length, s.value(), 0, k)) {
-                    return k;
+        int best = 0;
+        for (Secret s : secrets) {
+            byte[] v = s.value();
+            byte first = v[0];
+            for (int i = Math.max(0, b.length - v.length + 1); i < b.length - best; i++) {
+                if (b[i] == first && Arrays.equals(b, i, b.length, v, 0, b.length - i)) {
+                    best = b.length - i;
+                    break;
                 }
             }
         }
-        return 0;
+        return best;
     }
 
     private byte[] replace(byte[] b) {
