@@ -130,7 +130,8 @@ final class FileOps {
                         got += n;
                     }
                     byte[] data = buf.asSlice(0, got).toArray(ValueLayout.JAVA_BYTE);
-                    long size = Math.max(st.size(), offset + got);
+                    // The file may have grown since the stat: what was read counts too.
+                    long size = got > 0 ? Math.max(st.size(), offset + got) : st.size();
                     return "{\"data\":\"" + Base64.getEncoder().encodeToString(data) + "\",\"eof\":"
                             + (offset + got >= size) + ",\"size\":" + size + "}";
                 }

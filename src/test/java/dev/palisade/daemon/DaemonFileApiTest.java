@@ -283,6 +283,14 @@ class DaemonFileApiTest {
             }
         }
         assertThat(reads).isEqualTo(3);
+        JsonNode past = assertOk(call(req("file.read").put("path", path).put("offset", 10_000_000)));
+        assertThat(past.get("data").asString()).isEmpty();
+        assertThat(past.get("eof").asBoolean()).isTrue();
+        assertThat(past.get("size").asLong()).isEqualTo(data.length);
+        JsonNode middle = assertOk(call(req("file.read").put("path", path).put("offset", 1000).put("length", 10)));
+        assertThat(Base64.getDecoder().decode(middle.get("data").asString()))
+                .isEqualTo(java.util.Arrays.copyOfRange(data, 1000, 1010));
+        assertThat(middle.get("eof").asBoolean()).isFalse();
         assertThat(back.toByteArray()).isEqualTo(data);
         // Truncating write replaces the content.
         assertOk(write(path, new byte[] {0, (byte) 0xff}, false));
