@@ -62,9 +62,7 @@ final class Connection implements Runnable {
             LOG.log(System.Logger.Level.DEBUG, "connection ended: " + e.getMessage());
         } finally {
             for (DaemonSession s : daemon.sessions.values()) {
-                for (DaemonProcess p : s.processes.values()) {
-                    p.unsubscribe(outbox);
-                }
+                s.events.unfollow(outbox);
             }
             outbox.close();
             try {
@@ -85,7 +83,10 @@ final class Connection implements Runnable {
             return;
         }
         try {
-            outbox.put("{\"id\":" + Json.str(r.id()) + ",\"ok\":true,\"result\":" + dispatch(r) + "}");
+            String result = dispatch(r);
+            if (result != null) { // null: answered later (wait)
+                outbox.put("{\"id\":" + Json.str(r.id()) + ",\"ok\":true,\"result\":" + result + "}");
+            }
         } catch (ProtocolException e) {
             outbox.put(error(r.id(), e));
         } catch (RuntimeException e) {
@@ -122,13 +123,23 @@ final class Connection implements Runnable {
                 yield "{}";
             }
             case "signal" -> signal(r);
-            case "wait" -> waitFor(process(r));
+            case "wait" -> waitFor(r, process(r));
             case "subscribe" -> {
-                process(r).subscribe(outbox);
+                DaemonProcess p = process(r);
+                boolean running = sessionOf(p).events.subscribe(p, outbox);
+                yield running ? "{\"running\":true}" : "{\"running\":false," + outcome(p).substring(1);
+            }
+            case "session.subscribe" -> {
+                DaemonSession s = session(r);
+                JsonNode replay = r.body().get("replay");
+                if (replay != null && !replay.isNull() && !replay.isBoolean()) {
+                    throw new ProtocolException("wrong-type", "field 'replay' must be true or false");
+                }
+                s.events.follow(outbox, replay != null && replay.asBoolean());
                 yield "{}";
             }
             case "file.stat", "file.list", "file.read", "file.write", "file.mkdir", "file.move", "file.delete" ->
-                    FileRequests.dispatch(r, session(r));
+                    file(r, session(r));
             default -> throw new ProtocolException("unknown-op", "unknown op '" + r.op() + "'");
         };
     }
@@ -191,20 +202,26 @@ final class Connection implements Runnable {
             }
         }
         SessionPolicy perCommand;
+        SessionEvents events = new SessionEvents(id);
         try {
-            perCommand = SessionPolicy.start(id, policy, dev.palisade.api.EventSink.NONE);
+            perCommand = SessionPolicy.start(id, policy, events::accept);
         } catch (ProtocolException e) {
             s.close();
             throw e;
         }
         try {
-            daemon.sessions.put(id, new DaemonSession(s, perCommand));
+            daemon.sessions.put(id, new DaemonSession(s, perCommand, events));
         } catch (IOException e) {
             s.close();
             perCommand.close();
             throw new ProtocolException("session-failed", "cannot open the folders of session " + id + ": "
                     + e.getMessage());
         }
+        JsonNode follow = r.body().get("subscribe");
+        if (follow != null && follow.asBoolean(false)) {
+            events.follow(outbox, false);
+        }
+        events.state("created");
         String info = describe(daemon.sessions.get(id));
         try {
             daemon.records.record(id, info);
@@ -342,9 +359,9 @@ final class Connection implements Runnable {
         boolean subscribe = sub == null || sub.isNull() || sub.asBoolean();
         String pid = s.nextProcessId();
         try {
-            DaemonProcess p = new DaemonProcess(pid, s, argv, env, cwd, "pipe".equals(stdin),
-                    subscribe ? outbox : null);
-            s.processes.put(pid, p);
+            DaemonProcess p = new DaemonProcess(pid, s, argv, env, cwd, "pipe".equals(stdin));
+            s.events.started(p, subscribe ? outbox : null);
+            p.start();
         } catch (IOException e) {
             throw new ProtocolException("exec-failed", e.getMessage());
         }
@@ -360,14 +377,51 @@ final class Connection implements Runnable {
         return "{\"signalled\":" + p.signal(sig.asInt(), false) + "}";
     }
 
-    private String waitFor(DaemonProcess p) throws ProtocolException {
+    /**
+     * Answers {@code wait} from its own virtual thread when the process ends, so a long wait never
+     * holds up the connection's other requests.
+     */
+    private String waitFor(Request r, DaemonProcess p) {
+        Thread.ofVirtual().name("wait-" + p.id()).start(() -> {
+            try {
+                p.await();
+                outbox.put("{\"id\":" + Json.str(r.id()) + ",\"ok\":true,\"result\":" + outcome(p) + "}");
+            } catch (InterruptedException e) {
+                outbox.put(error(r.id(), new ProtocolException("interrupted", "wait interrupted")));
+            }
+        });
+        return null;
+    }
+
+    private static String outcome(DaemonProcess p) {
+        Outcome o = p.outcome();
+        return "{\"process\":" + Json.str(p.id()) + ",\"status\":" + o.status() + ",\"signal\":" + o.signal()
+                + ",\"reason\":" + Json.str(o.reason()) + "}";
+    }
+
+    private DaemonSession sessionOf(DaemonProcess p) throws ProtocolException {
+        DaemonSession s = daemon.sessions.get(p.id().substring(0, p.id().indexOf('/')));
+        if (s == null) {
+            throw new ProtocolException("no-such-process", "no process " + p.id());
+        }
+        return s;
+    }
+
+    /** Path refusals the policy or the validator made: each is also a violation event of the session. */
+    private static final java.util.Set<String> REFUSALS = java.util.Set.of("path-traversal", "path-outside", "symlink",
+            "hardlink", "protected-path", "deny-read", "blocked-file-type", "read-only");
+
+    private static String file(Request r, DaemonSession s) throws ProtocolException {
         try {
-            Outcome o = p.await();
-            return "{\"process\":" + Json.str(p.id()) + ",\"status\":" + o.status() + ",\"signal\":" + o.signal()
-                    + ",\"reason\":" + Json.str(o.reason()) + "}";
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new ProtocolException("interrupted", "wait interrupted");
+            return FileRequests.dispatch(r, s);
+        } catch (ProtocolException e) {
+            if (REFUSALS.contains(e.code())) {
+                String target = r.optText("path") != null ? r.optText("path")
+                        : r.optText("from") + " -> " + r.optText("to");
+                s.events.violation(null, new dev.palisade.api.ViolationEvent(java.time.Instant.now(), s.events.sessionId(),
+                        "file-api", r.op().substring("file.".length()), target, e.code() + ": " + e.getMessage()));
+            }
+            throw e;
         }
     }
 }

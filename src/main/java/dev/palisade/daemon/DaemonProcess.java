@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 import dev.palisade.api.EventSink;
+import dev.palisade.api.ViolationEvent;
 import dev.palisade.sandbox.Exec;
 import dev.palisade.sandbox.Outcome;
 import dev.palisade.sandbox.SandboxException;
@@ -31,6 +32,10 @@ final class DaemonProcess {
     private final int[] stdout;
     private final int[] stderr;
     private volatile Outcome outcome;
+    private volatile Outcome ended;
+    private volatile String exitEvent;
+    private final List<String> argv;
+    private final SessionEvents events;
     private volatile String failure;
     private final Thread runner;
     private final List<Thread> readers = new ArrayList<>();
@@ -39,16 +44,25 @@ final class DaemonProcess {
     private final dev.palisade.sandbox.CommandHandle handle = new dev.palisade.sandbox.CommandHandle();
     private final StdinPump stdinPump;
 
+    /**
+     * Prepares the command; {@link #start} runs it, once the session has registered it (so that no
+     * output can precede its {@code process} event).
+     */
     DaemonProcess(String id, DaemonSession ds, List<String> argv, java.util.Map<String, String> env,
-            String cwd, boolean stdinOpen, Outbox first) throws IOException {
+            String cwd, boolean stdinOpen) throws IOException {
         this.id = id;
+        this.argv = List.copyOf(argv);
+        this.events = ds.events;
         SandboxSession session = ds.sandbox;
-        this.launch = ds.policy.launch(id.substring(id.lastIndexOf('/') + 1), EventSink.NONE);
+        // The network bridge's proxies report each refused connection here, as this command's.
+        EventSink sink = e -> {
+            if (e instanceof ViolationEvent v) {
+                events.violation(this, v);
+            }
+        };
+        this.launch = ds.policy.launch(id.substring(id.lastIndexOf('/') + 1), sink);
         java.util.Map<String, List<String>> secrets = ds.policy.redactions();
         this.sessionId = session.spec().id();
-        if (first != null) {
-            subscribers.add(first);
-        }
         stdin = Libc.pipe();
         stdout = Libc.pipe();
         stderr = Libc.pipe();
@@ -64,7 +78,15 @@ final class DaemonProcess {
         readers.add(reader("stdout", stdout[0], session, secrets));
         readers.add(reader("stderr", stderr[0], session, secrets));
         stdinPump = stdinOpen ? new StdinPump(id, stdin[1]) : null;
-        runner = Thread.ofVirtual().name("exec-" + id).start(() -> run(session, exec));
+        runner = Thread.ofVirtual().name("exec-" + id).unstarted(() -> run(session, exec));
+    }
+
+    /** Starts the readers and the command. */
+    void start() {
+        for (Thread t : readers) {
+            t.start();
+        }
+        runner.start();
     }
 
     private void run(SandboxSession session, Exec exec) {
@@ -91,13 +113,21 @@ final class DaemonProcess {
             }
         }
         closeStdin();
-        outcome = o;
-        String ev = "{\"event\":\"exit\",\"session\":" + Json.str(sessionId) + ",\"process\":" + Json.str(id)
+        ended = o;
+        exitEvent = "{\"event\":\"exit\",\"session\":" + Json.str(sessionId) + ",\"process\":" + Json.str(id)
                 + ",\"status\":" + o.status() + ",\"signal\":" + o.signal() + ",\"reason\":" + Json.str(o.reason())
                 + ",\"message\":" + Json.str(o.message()) + "}";
-        for (Outbox s : subscribers) {
-            s.put(ev);
-        }
+        events.exited(this, exitEvent);
+    }
+
+    /** Makes the outcome visible; called by the session's events under their lock, just before the exit is sent. */
+    void finish() {
+        outcome = ended;
+    }
+
+    /** The exit event, once the process has ended. */
+    String exitEvent() {
+        return exitEvent;
     }
 
     /**
@@ -122,7 +152,7 @@ final class DaemonProcess {
         // A platform thread: a read(2) on a pipe blocks in native code and pins a virtual thread to
         // its carrier without compensation. Two such readers pinned both carriers of a 2-core machine,
         // so the virtual thread that would start the command (and end the reads) never ran.
-        return Thread.ofPlatform().daemon(true).name(stream + "-" + id).start(() -> {
+        return Thread.ofPlatform().daemon(true).name(stream + "-" + id).unstarted(() -> {
             long seq = 0;
             long offset = 0;
             // read(2) straight into one native buffer, one copy out per chunk. Small until a read
@@ -153,9 +183,6 @@ final class DaemonProcess {
     }
 
     private void publish(String stream, long seq, long offset, byte[] data) {
-        if (subscribers.isEmpty()) {
-            return;
-        }
         // Built as bytes once for all subscribers: the frames are ASCII (JSON with base64 data), and
         // the hot path of a 500 MB/s stream cannot afford a String and its UTF-8 copy per chunk.
         byte[] head = ("{\"event\":\"output\",\"session\":" + Json.str(sessionId) + ",\"process\":" + Json.str(id)
@@ -168,21 +195,25 @@ final class DaemonProcess {
         line[line.length - 3] = '"';
         line[line.length - 2] = '}';
         line[line.length - 1] = '\n';
-        for (Outbox s : subscribers) {
-            s.offer(id, stream, line, data.length);
-        }
+        events.output(this, stream, line, data.length);
     }
 
     String id() {
         return id;
     }
 
-    void subscribe(Outbox o) {
-        subscribers.add(o);
+    List<String> argv() {
+        return argv;
     }
 
-    void unsubscribe(Outbox o) {
-        subscribers.remove(o);
+    /** N of the id SESSION/pN: the order processes were started in. */
+    int number() {
+        return Integer.parseInt(id.substring(id.lastIndexOf("/p") + 2));
+    }
+
+    /** The connections that get this process's events; changed under the session events' lock. */
+    List<Outbox> subscribers() {
+        return subscribers;
     }
 
     /** Queues input for the command (see {@link StdinPump}); never blocks. */

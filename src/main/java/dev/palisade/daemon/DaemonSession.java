@@ -1,7 +1,6 @@
 package dev.palisade.daemon;
 
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import dev.palisade.sandbox.SandboxSession;
@@ -10,7 +9,8 @@ import dev.palisade.sandbox.SandboxSession;
 final class DaemonSession {
     final SandboxSession sandbox;
     final SessionPolicy policy;
-    final Map<String, DaemonProcess> processes = new ConcurrentHashMap<>();
+    final SessionEvents events;
+    final Map<String, DaemonProcess> processes;
     private final AtomicInteger next = new AtomicInteger();
 
     private final FileOps files;
@@ -19,11 +19,14 @@ final class DaemonSession {
     /**
      * @param sandbox the open sandbox session; closed with this one
      * @param policy the per-command parts of its policy; closed with this one
+     * @param events the session's event hub (its broker already reports to it)
      * @throws dev.palisade.sys.ErrnoException if a folder root cannot be opened for the file API
      */
-    DaemonSession(SandboxSession sandbox, SessionPolicy policy) throws dev.palisade.sys.ErrnoException {
+    DaemonSession(SandboxSession sandbox, SessionPolicy policy, SessionEvents events) throws dev.palisade.sys.ErrnoException {
         this.sandbox = sandbox;
         this.policy = policy;
+        this.events = events;
+        this.processes = events.processes;
         var spec = sandbox.spec();
         this.files = new FileOps(new FileTree(spec.mounts()),
                 new FileRules(spec.filesystem(), spec.mounts(), spec.userHome()));
@@ -44,6 +47,7 @@ final class DaemonSession {
 
     /** Kills every command (bwrap included) and waits for them, then closes the sandbox session. */
     void close() {
+        events.state("closing");
         for (DaemonProcess p : processes.values()) {
             try {
                 if (p.outcome() == null) {
@@ -57,5 +61,7 @@ final class DaemonSession {
         files.tree().close();
         sandbox.close();
         policy.close();
+        events.state("closed");
+        events.clearFollowers();
     }
 }

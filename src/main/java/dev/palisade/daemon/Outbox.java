@@ -31,6 +31,36 @@ final class Outbox {
         notifyAll();
     }
 
+    /** Queues a prepared line (with its newline) as a control event: never dropped. */
+    synchronized void putLine(byte[] line) {
+        if (closed) {
+            return;
+        }
+        queue.add(line);
+        queued += line.length;
+        notifyAll();
+    }
+
+    /**
+     * Queues a process's exit event, after the {@code lost} counts still pending for that process:
+     * a client that has the exit knows everything it will ever learn about the output.
+     */
+    synchronized void putExit(String process, String json) {
+        if (closed) {
+            return;
+        }
+        var it = lost.entrySet().iterator();
+        while (it.hasNext()) {
+            Map.Entry<String, long[]> e = it.next();
+            String[] k = e.getKey().split("\0", 2);
+            if (k[0].equals(process)) {
+                it.remove();
+                putLost(k[0], k[1], e.getValue());
+            }
+        }
+        put(json);
+    }
+
     /**
      * Queues an output event unless the budget is spent.
      *
@@ -60,10 +90,14 @@ final class Outbox {
         }
         for (Map.Entry<String, long[]> e : lost.entrySet()) {
             String[] k = e.getKey().split("\0", 2);
-            put("{\"event\":\"lost\",\"process\":" + Json.str(k[0]) + ",\"stream\":" + Json.str(k[1])
-                    + ",\"bytes\":" + e.getValue()[0] + ",\"chunks\":" + e.getValue()[1] + "}");
+            putLost(k[0], k[1], e.getValue());
         }
         lost.clear();
+    }
+
+    private void putLost(String process, String stream, long[] n) {
+        put("{\"event\":\"lost\",\"process\":" + Json.str(process) + ",\"stream\":" + Json.str(stream)
+                + ",\"bytes\":" + n[0] + ",\"chunks\":" + n[1] + "}");
     }
 
     synchronized void close() {

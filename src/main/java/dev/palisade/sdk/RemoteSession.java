@@ -82,17 +82,10 @@ final class RemoteSession implements Session {
         }
         ObjectNode r = client.object();
         r.put("process", processId);
+        // The daemon pushes an ended process's exit before this reply, so the process object below
+        // has it already; a running one's exit comes when it ends.
         client.call("subscribe", r);
         RemoteProcess p = client.claim(processId);
-        // The daemon sends an exit only to subscribers it had when the process ended: if it ended
-        // before our subscription, the session's description is the only place that says so.
-        for (ProcessInfo pi : info().processes()) {
-            if (pi.id().equals(processId) && !pi.running()) {
-                int status = pi.status().orElseThrow();
-                p.exit(new ExitStatus(processId, status, status > 128 && status < 128 + 65 ? status - 128 : 0,
-                        "ended-before-follow", "the process had ended when it was followed"));
-            }
-        }
         return p;
     }
 
