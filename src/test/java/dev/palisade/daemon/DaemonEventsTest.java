@@ -130,7 +130,7 @@ class DaemonEventsTest {
                         assertThat(v.get("layer").asString()).isEqualTo("network");
                         assertThat(v.get("action").asString()).isEqualTo("connect");
                         assertThat(v.get("target").asString()).isEqualTo("denied.test:80");
-                        assertThat(v.get("rule").asString()).isNotEmpty();
+                        assertThat(v.get("rule").asString()).isEqualTo("not in network.allowedDomains");
                     });
         }
     }
