@@ -1,33 +1,31 @@
 package dev.palisade.cli;
 
-import java.time.Duration;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 
 import dev.palisade.sdk.Palisade;
 import dev.palisade.sdk.PalisadeException;
 import dev.palisade.sdk.ProcessInfo;
 import dev.palisade.sdk.SandboxProcess;
 import dev.palisade.sdk.Session;
+import dev.palisade.sdk.SessionListener;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code palisade logs SESSION [--follow]}: the output of a session's running commands, from now on.
- * The daemon keeps no output history, so this subscribes to the processes that run when it starts
- * (and, with {@code --follow}, to those started later, found by polling the session every 250 ms: a
- * command that starts and ends between two polls is missed). Without {@code --follow} it ends when
- * the commands it follows have ended.
+ * {@code palisade logs SESSION [--follow]}: the session's recent output (the daemon keeps its last
+ * 1 MiB; what it dropped is reported on stderr), then the output of its running commands. It uses
+ * {@code session.subscribe} with replay, so the history and the live events join without a gap and
+ * a command too short to be seen running is still shown. Without {@code --follow} it ends when the
+ * commands that ran when it started have ended; with it, when the session closes or on interrupt.
  */
-@Command(name = "logs", description = "Print the output of a session's running commands, from now on (the daemon keeps no history).")
+@Command(name = "logs", description = "Print a session's recent output (its last 1 MiB), then its running commands' output; with --follow, also later commands'.")
 final class LogsCommand implements Callable<Integer> {
-    private static final Duration POLL = Duration.ofMillis(250);
-
     @Mixin
     DaemonOption daemon;
 
@@ -45,31 +43,50 @@ final class LogsCommand implements Callable<Integer> {
         try (Palisade p = daemon.connect()) {
             Session s = p.session(session);
             ExecCommand.Output out = new ExecCommand.Output(json);
-            Set<String> seen = new HashSet<>();
-            List<SandboxProcess> followed = new CopyOnWriteArrayList<>();
-            while (true) {
-                for (ProcessInfo pi : s.info().processes()) {
-                    if (pi.running() && seen.add(pi.id())) {
-                        SandboxProcess proc = s.follow(pi.id());
-                        proc.onOutput(out::chunk).onLost(out::lost);
-                        if (json) {
-                            proc.onExit(x -> out.line(CliJson.exit(x)));
-                        }
-                        followed.add(proc);
+            java.util.Map<String, SandboxProcess> seen = new ConcurrentHashMap<>();
+            CountDownLatch closed = new CountDownLatch(1);
+            s.subscribe(true, new SessionListener() {
+                @Override
+                public void process(SandboxProcess proc, List<String> argv) {
+                    proc.onOutput(out::chunk).onLost(out::lost);
+                    if (json) {
+                        proc.onExit(x -> out.line(CliJson.exit(x)));
+                    }
+                    synchronized (seen) {
+                        seen.put(proc.id(), proc);
+                        seen.notifyAll();
                     }
                 }
-                if (!follow) {
-                    break;
+
+                @Override
+                public void state(String state) {
+                    if (state.equals("closed")) {
+                        closed.countDown();
+                    }
                 }
-                Thread.sleep(POLL);
+            });
+            if (follow) {
+                closed.await();
+                return 0;
             }
-            for (SandboxProcess proc : followed) {
-                proc.waitFor();
+            // Every process the session had when we subscribed comes to the listener (the replay
+            // names them all); wait until it has them, then until they end.
+            Set<String> ids = new java.util.HashSet<>();
+            for (ProcessInfo pi : s.info().processes()) {
+                ids.add(pi.id());
+            }
+            synchronized (seen) {
+                while (!seen.keySet().containsAll(ids)) {
+                    seen.wait();
+                }
+            }
+            for (String id : ids) {
+                seen.get(id).waitFor();
             }
             return 0;
         } catch (PalisadeException e) {
-            if (follow && e.code().equals("no-such-session")) {
-                return 0; // the session ended: nothing more to follow
+            if (follow && (e.code().equals("no-such-session") || e.code().equals(PalisadeException.DISCONNECTED))) {
+                return 0; // the session or the daemon ended: nothing more to follow
             }
             return Fail.with(e.getMessage());
         } catch (InterruptedException e) {

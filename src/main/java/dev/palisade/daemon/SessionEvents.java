@@ -170,11 +170,20 @@ final class SessionEvents {
      */
     synchronized void follow(Outbox o, boolean withReplay) {
         if (withReplay) {
+            // A process this connection already follows has sent it its events: no second copy.
+            java.util.Set<String> known = new java.util.HashSet<>();
+            for (DaemonProcess p : processes.values()) {
+                if (p.subscribers().contains(o)) {
+                    known.add(p.id());
+                }
+            }
             for (Map.Entry<String, long[]> e : dropped.entrySet()) {
                 String[] k = e.getKey().split("\0", 2);
-                o.put("{\"event\":\"lost\",\"session\":" + Json.str(sessionId) + ",\"process\":" + Json.str(k[0])
-                        + ",\"stream\":" + Json.str(k[1]) + ",\"bytes\":" + e.getValue()[0] + ",\"chunks\":"
-                        + e.getValue()[1] + ",\"replay\":true}");
+                if (!known.contains(k[0])) {
+                    o.put("{\"event\":\"lost\",\"session\":" + Json.str(sessionId) + ",\"process\":" + Json.str(k[0])
+                            + ",\"stream\":" + Json.str(k[1]) + ",\"bytes\":" + e.getValue()[0] + ",\"chunks\":"
+                            + e.getValue()[1] + ",\"replay\":true}");
+                }
             }
             List<DaemonProcess> all = processes.values().stream()
                     .sorted(java.util.Comparator.comparingInt(DaemonProcess::number)).toList();
@@ -182,10 +191,12 @@ final class SessionEvents {
                 o.put(processEvent(p));
             }
             for (Buffered b : replay) {
-                o.putLine(b.line());
+                if (!known.contains(b.process())) {
+                    o.putLine(b.line());
+                }
             }
             for (DaemonProcess p : all) {
-                if (p.outcome() != null) {
+                if (p.outcome() != null && !known.contains(p.id())) {
                     o.put(p.exitEvent());
                 }
             }

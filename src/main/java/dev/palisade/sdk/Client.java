@@ -54,6 +54,8 @@ final class Client implements Palisade {
         }
     };
     final List<OutputFilter> filters = new CopyOnWriteArrayList<>();
+    /** Session subscriptions of this connection. */
+    private final List<SessionFollower> followers = new CopyOnWriteArrayList<>();
     private final Object writeLock = new Object();
     private final Thread reader;
     private volatile PalisadeException ended;
@@ -320,14 +322,60 @@ final class Client implements Palisade {
             case "exit" -> exited(pid, new ExitStatus(pid, n.path("status").asInt(), n.path("signal").asInt(),
                     n.path("reason").asString(""), n.path("message").asString("")));
             case "violation" -> violation(n);
+            case "process" -> started(n);
+            case "session" -> {
+                for (SessionFollower f : followers(n)) {
+                    f.state(n.path("state").asString(""));
+                }
+            }
             case "refused" -> refused = new PalisadeException(n.path("error").asString(PalisadeException.PEER_UID),
                     "the daemon on " + socket + " refused this connection: " + n.path("message").asString(""));
             default -> LOG.log(System.Logger.Level.DEBUG, "ignoring event " + n.path("event"));
         }
     }
 
+    private List<SessionFollower> followers(JsonNode n) {
+        String session = n.path("session").asString("");
+        return followers.stream().filter(f -> f.session().equals(session)).toList();
+    }
+
+    /** A process event of a followed session: the process object, claimed, to the listeners. */
+    private void started(JsonNode n) throws PalisadeException {
+        String pid = n.path("process").asString("");
+        if (pid.isEmpty()) {
+            throw new PalisadeException("bad-event", "process event without a process");
+        }
+        List<String> argv = new ArrayList<>();
+        for (JsonNode a : n.path("argv")) {
+            argv.add(a.asString(""));
+        }
+        List<SessionFollower> to = followers(n);
+        if (to.isEmpty()) {
+            return;
+        }
+        RemoteProcess p = claim(pid);
+        for (SessionFollower f : to) {
+            f.process(p, List.copyOf(argv));
+        }
+    }
+
+    void follow(SessionFollower f) {
+        followers.add(f);
+    }
+
+    void unfollow(SessionFollower f) {
+        followers.remove(f);
+    }
+
     private void violation(JsonNode n) {
         String pid = n.path("process").asString("");
+        if (pid.isEmpty()) {
+            Violation v = new Violation("", n.path("layer").asString(""), n.path("action").asString(""),
+                    n.path("target").asString(""), n.path("rule").asString(""));
+            for (SessionFollower f : followers(n)) {
+                f.violation(v);
+            }
+        }
         List<RemoteProcess> targets = new ArrayList<>();
         synchronized (this) {
             if (!pid.isEmpty()) {
@@ -370,6 +418,10 @@ final class Client implements Palisade {
      * the reply that named it, so it may exist already, even have exited.
      */
     synchronized RemoteProcess claim(String pid) {
+        RemoteProcess done = exited.get(pid);
+        if (done != null) { // followed to its end already (a replay names it again): the same object
+            return done;
+        }
         RemoteProcess p = processes.computeIfAbsent(pid, k -> new RemoteProcess(this, k));
         p.claimed = true;
         if (p.exitQueued() && processes.remove(pid) != null) {

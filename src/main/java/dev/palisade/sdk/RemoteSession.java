@@ -76,6 +76,22 @@ final class RemoteSession implements Session {
     }
 
     @Override
+    public void subscribe(boolean replay, SessionListener listener) throws PalisadeException {
+        SessionFollower f = new SessionFollower(id, java.util.Objects.requireNonNull(listener, "listener"));
+        // Registered before the request: the replay's events come before its reply.
+        client.follow(f);
+        ObjectNode r = client.object();
+        r.put("session", id);
+        r.put("replay", replay);
+        try {
+            client.call("session.subscribe", r);
+        } catch (PalisadeException e) {
+            client.unfollow(f);
+            throw e;
+        }
+    }
+
+    @Override
     public SandboxProcess follow(String processId) throws PalisadeException {
         if (!processId.startsWith(id + "/")) {
             throw new PalisadeException("no-such-process", "process " + processId + " is not in session " + id);

@@ -54,6 +54,19 @@ public interface Session extends AutoCloseable {
     SandboxProcess follow(String processId) throws PalisadeException;
 
     /**
+     * Follows the whole session: every process it runs from now on (and the running ones), its
+     * state changes and its violations, through {@code listener}. With {@code replay}, the listener
+     * first gets every process the session has had, and each process's callbacks get the session's
+     * buffered recent output (the daemon keeps its last 1 MiB; what it dropped arrives as
+     * {@link LostOutput} first) and the exits of those that ended; then the live events, with no gap.
+     *
+     * @param replay whether to start with the session's history
+     * @param listener receives processes, states and session-wide violations
+     * @throws PalisadeException {@code no-such-session}
+     */
+    void subscribe(boolean replay, SessionListener listener) throws PalisadeException;
+
+    /**
      * Describes a file without following a final symlink.
      *
      * @param path sandbox or host path

@@ -127,31 +127,39 @@ class ClientCommandsTest {
     }
 
     @Test
-    void logsFollowsRunningCommandsAndWithFollowAlsoLaterOnes() throws Exception {
+    void logsShowsHistoryAndRunningCommandsAndWithFollowEvenShortLaterOnes() throws Exception {
         try (Palisade sdk = Palisade.connect(daemon.socket()); Session s = sdk.createSession(
                 new dev.palisade.sdk.SessionOptions("cli-logs", java.util.List.of()))) {
-            SandboxProcess ticker = s.exec("sh", "-c", "i=0; while [ $i -lt 60 ]; do echo tick $i; i=$((i+1)); sleep 0.1; done");
+            // Ended before `logs` starts: only the daemon's replay buffer still has it.
+            assertThat(s.exec("sh", "-c", "echo short and gone").waitFor().status()).isZero();
+            SandboxProcess ticker = s.exec("sh", "-c", "i=0; while [ $i -lt 30 ]; do echo tick $i; i=$((i+1)); sleep 0.1; done");
             Cli.Result logs = palisade("logs", "--socket", sock, "cli-logs");
             assertThat(logs.status()).as(logs.stderr()).isZero();
             assertThat(ticker.waitFor().status()).isZero();
-            // Joined late, so from some tick on, but from there every tick in order up to the last.
-            String out = logs.stdout();
-            assertThat(out).endsWith("tick 59\n");
-            int first = Integer.parseInt(out.substring(out.indexOf("tick ") + 5, out.indexOf('\n', out.indexOf("tick "))));
-            StringBuilder expected = new StringBuilder();
-            for (int i = first; i < 60; i++) {
-                expected.append("tick ").append(i).append('\n');
+            // The history and the live output join without a gap: every tick, in order. (Processes are
+            // delivered on their own threads: the two commands' lines may interleave.)
+            StringBuilder ticks = new StringBuilder();
+            for (int i = 0; i < 30; i++) {
+                ticks.append("tick ").append(i).append('\n');
             }
-            assertThat(out).endsWith(expected.toString());
+            assertThat(logs.stdout()).containsOnlyOnce("short and gone\n");
+            assertThat(logs.stdout().replace("short and gone\n", "")).isEqualTo(ticks.toString());
 
             Process follow = Cli.start(tmp, "logs", "--socket", sock, "--follow", "cli-logs");
             try {
                 java.io.BufferedReader r = new java.io.BufferedReader(new java.io.InputStreamReader(follow.getInputStream(), StandardCharsets.UTF_8));
-                // Started after `logs --follow`: found by its polling. Runs until we have seen it.
-                SandboxProcess later = s.exec("sh", "-c", "while true; do echo later; sleep 0.1; done");
-                assertThat(r.readLine()).isEqualTo("later");
-                later.signal(9);
-                later.waitFor();
+                StringBuilder history = new StringBuilder();
+                for (int i = 0; i < 31; i++) {
+                    history.append(r.readLine()).append('\n');
+                }
+                assertThat(history.toString().replace("short and gone\n", "")).isEqualTo(ticks.toString());
+                // Started after `logs --follow` subscribed (it printed the history), and over at once.
+                assertThat(s.exec("echo", "later and short").waitFor().status()).isZero();
+                assertThat(r.readLine()).isEqualTo("later and short");
+                // Ends when the session closes.
+                s.destroy();
+                assertThat(follow.waitFor(20, TimeUnit.SECONDS)).isTrue();
+                assertThat(follow.exitValue()).isZero();
             } finally {
                 follow.destroy();
                 follow.waitFor(10, TimeUnit.SECONDS);

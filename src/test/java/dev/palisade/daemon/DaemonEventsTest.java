@@ -216,6 +216,25 @@ class DaemonEventsTest {
     }
 
     @Test
+    void replaySendsNoSecondCopyOfAProcessTheConnectionAlreadyFollowed() throws Exception {
+        try (TestClient c = new TestClient(daemon.socket())) {
+            String s = session(c, null, null);
+            String p1 = exec(c, "e1", s, "echo mine");
+            until(c, n -> isExit(n, p1));
+            String p2 = exec(c, "e2", s, "echo also mine");
+            until(c, n -> isExit(n, p2));
+            ok(c, req("s", "session.subscribe").put("session", s).put("replay", true));
+            // Only the two process events came before the reply: no output or exit again.
+            String p3 = exec(c, "e3", s, "echo new");
+            List<JsonNode> seen = until(c, n -> isExit(n, p3));
+            assertThat(seen).filteredOn(n -> !n.path("process").asString("").equals(p3))
+                    .extracting(n -> n.get("event").asString() + " " + n.get("process").asString())
+                    .containsExactly("process " + p1, "process " + p2);
+            assertThat(stdout(seen, p3)).isEqualTo("new\n");
+        }
+    }
+
+    @Test
     void replayReportsWhatTheBoundedBufferDroppedBeforeTheRest() throws Exception {
         int total = 3 << 20;
         try (TestClient c = new TestClient(daemon.socket()); TestClient logs = new TestClient(daemon.socket())) {

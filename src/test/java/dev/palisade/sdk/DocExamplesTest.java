@@ -44,7 +44,8 @@ class DocExamplesTest {
             "StdinAndSignals", List.of("QUIET WORDS", "sleep ended with 143"),
             "Filters", List.of("password is *******"),
             "FileApi", List.of("big.bin FILE 3000000 bytes", "todo.txt FILE 11 bytes", "streamed 3000000 bytes",
-                    "write docs", "refused: path-traversal"));
+                    "write docs", "refused: path-traversal"),
+            "WatchSession", List.of("/p1: ran before anyone watched", "/p2: and one after"));
 
     @TempDir
     Path tmp;
