@@ -124,6 +124,12 @@ final class Connection implements Runnable {
             }
             case "signal" -> signal(r);
             case "wait" -> waitFor(r, process(r));
+            case "resize" -> {
+                DaemonProcess p = process(r);
+                int[] size = size(r.body());
+                p.resize(size[0], size[1]);
+                yield "{}";
+            }
             case "subscribe" -> {
                 DaemonProcess p = process(r);
                 boolean running = sessionOf(p).events.subscribe(p, outbox);
@@ -357,15 +363,31 @@ final class Connection implements Runnable {
         }
         JsonNode sub = r.body().get("subscribe");
         boolean subscribe = sub == null || sub.isNull() || sub.asBoolean();
+        int[] tty = null;
+        JsonNode t = r.body().get("tty");
+        if (t != null && !t.isNull()) {
+            tty = size(t);
+        }
         String pid = s.nextProcessId();
         try {
-            DaemonProcess p = new DaemonProcess(pid, s, argv, env, cwd, "pipe".equals(stdin));
+            DaemonProcess p = new DaemonProcess(pid, s, argv, env, cwd, "pipe".equals(stdin), tty);
             s.events.started(p, subscribe ? outbox : null);
             p.start();
         } catch (IOException e) {
             throw new ProtocolException("exec-failed", e.getMessage());
         }
         return "{\"process\":" + Json.str(pid) + "}";
+    }
+
+    /** {@code {"rows":R,"cols":C}}, each 1..65535. */
+    private static int[] size(JsonNode t) throws ProtocolException {
+        JsonNode rows = t.get("rows");
+        JsonNode cols = t.get("cols");
+        if (!t.isObject() || rows == null || cols == null || !rows.isIntegralNumber() || !cols.isIntegralNumber()
+                || rows.asInt() < 1 || rows.asInt() > 65535 || cols.asInt() < 1 || cols.asInt() > 65535) {
+            throw new ProtocolException("wrong-type", "tty size must be {\"rows\":1..65535,\"cols\":1..65535}");
+        }
+        return new int[] {rows.asInt(), cols.asInt()};
     }
 
     private String signal(Request r) throws ProtocolException {

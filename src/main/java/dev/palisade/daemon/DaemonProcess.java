@@ -18,6 +18,7 @@ import dev.palisade.sandbox.SandboxException;
 import dev.palisade.sandbox.SandboxSession;
 import dev.palisade.sys.Libc;
 import dev.palisade.sys.NativeException;
+import dev.palisade.sys.Pty;
 
 /**
  * One command started through the daemon: three pipes, a virtual thread that runs it, one platform reader
@@ -43,13 +44,16 @@ final class DaemonProcess {
     private final SessionPolicy.Launch launch;
     private final dev.palisade.sandbox.CommandHandle handle = new dev.palisade.sandbox.CommandHandle();
     private final StdinPump stdinPump;
+    /** A master descriptor of a tty process kept for resize (the reader closes its own); -1 without tty. */
+    private final int ttyControl;
+    private boolean ttyClosed;
 
     /**
      * Prepares the command; {@link #start} runs it, once the session has registered it (so that no
      * output can precede its {@code process} event).
      */
     DaemonProcess(String id, DaemonSession ds, List<String> argv, java.util.Map<String, String> env,
-            String cwd, boolean stdinOpen) throws IOException {
+            String cwd, boolean stdinOpen, int[] tty) throws IOException {
         this.id = id;
         this.argv = List.copyOf(argv);
         this.events = ds.events;
@@ -63,20 +67,33 @@ final class DaemonProcess {
         this.launch = ds.policy.launch(id.substring(id.lastIndexOf('/') + 1), sink);
         java.util.Map<String, List<String>> secrets = ds.policy.redactions();
         this.sessionId = session.spec().id();
-        stdin = Libc.pipe();
-        stdout = Libc.pipe();
-        stderr = Libc.pipe();
-        widen(stdout);
-        widen(stderr);
-        if (!stdinOpen) {
-            Libc.closeQuietly(stdin[1]);
-            stdin[1] = -1;
+        if (tty != null) {
+            // The slave is the command's stdin, stdout and stderr (three descriptors of it, each
+            // closed once); the master is read as one stdout stream and written by the stdin pump.
+            Pty pty = Pty.open(tty[0], tty[1]);
+            stdin = new int[] {Libc.dupCloexec(pty.slave(), 3), stdinOpen ? Libc.dupCloexec(pty.master(), 3) : -1};
+            stdout = new int[] {pty.master(), pty.slave()};
+            stderr = new int[] {-1, Libc.dupCloexec(pty.slave(), 3)};
+            ttyControl = Libc.dupCloexec(pty.master(), 3);
+        } else {
+            stdin = Libc.pipe();
+            stdout = Libc.pipe();
+            stderr = Libc.pipe();
+            widen(stdout);
+            widen(stderr);
+            if (!stdinOpen) {
+                Libc.closeQuietly(stdin[1]);
+                stdin[1] = -1;
+            }
+            ttyControl = -1;
         }
         Exec exec = new Exec(argv, env, cwd, launch.extensions(), EventSink.NONE,
                 new int[] {stdin[0], stdout[1], stderr[1]}, false);
         // The read ends belong to the reader threads from here on; each closes its own.
         readers.add(reader("stdout", stdout[0], session, secrets));
-        readers.add(reader("stderr", stderr[0], session, secrets));
+        if (tty == null) {
+            readers.add(reader("stderr", stderr[0], session, secrets));
+        }
         stdinPump = stdinOpen ? new StdinPump(id, stdin[1]) : null;
         runner = Thread.ofVirtual().name("exec-" + id).unstarted(() -> run(session, exec));
     }
@@ -111,6 +128,10 @@ final class DaemonProcess {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
+        }
+        synchronized (this) {
+            Libc.closeQuietly(ttyControl);
+            ttyClosed = true;
         }
         closeStdin();
         ended = o;
@@ -171,7 +192,10 @@ final class DaemonProcess {
                     }
                 }
             } catch (NativeException e) {
-                LOG.log(System.Logger.Level.WARNING, "reading " + stream + " of " + id + ": " + e.getMessage());
+                // A pty master reads EIO once the last slave descriptor is closed: its end of file.
+                if (!(ttyControl >= 0 && e.errno() == dev.palisade.sys.Errno.EIO)) {
+                    LOG.log(System.Logger.Level.WARNING, "reading " + stream + " of " + id + ": " + e.getMessage());
+                }
             } finally {
                 Libc.closeQuietly(fd);
             }
@@ -214,6 +238,26 @@ final class DaemonProcess {
     /** The connections that get this process's events; changed under the session events' lock. */
     List<Outbox> subscribers() {
         return subscribers;
+    }
+
+    /**
+     * Sets the terminal size of a tty process (TIOCSWINSZ on the master) and sends SIGWINCH to its
+     * process group: the command has no controlling terminal (bwrap's {@code --new-session}), so the
+     * kernel would signal no one.
+     */
+    synchronized void resize(int rows, int cols) throws ProtocolException {
+        if (ttyControl < 0) {
+            throw new ProtocolException("not-a-tty", id + " was not started with a tty");
+        }
+        if (ttyClosed) {
+            return; // ended: nothing to resize
+        }
+        try {
+            Pty.setSize(ttyControl, rows, cols);
+        } catch (NativeException e) {
+            throw new ProtocolException("resize-failed", e.getMessage());
+        }
+        handle.signal(28); // SIGWINCH, signal(7)
     }
 
     /** Queues input for the command (see {@link StdinPump}); never blocks. */

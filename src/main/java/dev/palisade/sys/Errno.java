@@ -20,6 +20,8 @@ public final class Errno {
     public static final int EACCES = 13;
     /** Invalid argument. */
     public static final int EINVAL = 22;
+    /** Input/output error (read(2) on a pty master once every slave descriptor is closed). */
+    public static final int EIO = 5;
     /** Read-only file system. */
     public static final int EROFS = 30;
     /** Function not implemented. */
