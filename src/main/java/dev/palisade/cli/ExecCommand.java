@@ -38,6 +38,9 @@ final class ExecCommand implements Callable<Integer> {
     @Option(names = {"-i", "--interactive"}, description = "Feed this process's standard input to the command.")
     boolean interactive;
 
+    @Option(names = {"-t", "--tty"}, description = "Run the command on a pseudo-terminal of this terminal's size (24x80 if none); implies -i.")
+    boolean tty;
+
     @Option(names = "--cwd", paramLabel = "DIR", description = "Working directory inside (default: the first folder).")
     String cwd;
 
@@ -61,6 +64,11 @@ final class ExecCommand implements Callable<Integer> {
                 json = true;
             } else if (a.equals("-i") || a.equals("--interactive")) {
                 interactive = true;
+            } else if (a.equals("-t") || a.equals("--tty")) {
+                tty = true;
+            } else if (a.equals("-it") || a.equals("-ti")) {
+                tty = true;
+                interactive = true;
             } else if ((a.equals("--cwd") || a.equals("--socket")) && i + 1 < rest.size()) {
                 String v = rest.get(++i);
                 if (a.equals("--cwd")) {
@@ -76,11 +84,16 @@ final class ExecCommand implements Callable<Integer> {
             }
         }
         if (session == null || command.isEmpty()) {
-            return Fail.with("usage: palisade exec SESSION [--json] [-i] [--cwd DIR] -- COMMAND [ARG...]");
+            return Fail.with("usage: palisade exec SESSION [--json] [-i] [-t] [--cwd DIR] -- COMMAND [ARG...]");
         }
         ExecRequest req;
         try {
+            interactive |= tty;
             req = new ExecRequest(command, java.util.Map.of(), cwd, interactive);
+            if (tty) {
+                int[] size = TerminalMode.size();
+                req = req.withTty(size[0], size[1]);
+            }
         } catch (IllegalArgumentException e) {
             return Fail.with(e.getMessage());
         }
@@ -96,10 +109,18 @@ final class ExecCommand implements Callable<Integer> {
             // not keep running in the session unseen (docker exec would leave it; we do not).
             Thread forward = new Thread(() -> forwardTerm(proc), "exec-sigterm");
             Runtime.getRuntime().addShutdownHook(forward);
+            TerminalMode raw = tty ? TerminalMode.raw() : null;
             if (interactive) {
                 Thread.ofVirtual().name("stdin").start(() -> pump(System.in, proc));
             }
-            ExitStatus x = proc.waitFor();
+            ExitStatus x;
+            try {
+                x = proc.waitFor();
+            } finally {
+                if (raw != null) {
+                    raw.restore();
+                }
+            }
             if (json) {
                 out.line(CliJson.exit(x));
             } else if (x.status() == 125 && !x.message().isEmpty()) {

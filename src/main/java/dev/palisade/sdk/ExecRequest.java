@@ -12,10 +12,13 @@ import java.util.regex.Pattern;
  * @param argv the command and its arguments, looked up on the sandbox's PATH
  * @param env extra environment variables
  * @param cwd the absolute sandbox working directory, or null for the first folder
- * @param stdinPipe whether standard input is a pipe fed by {@link SandboxProcess#writeStdin};
- *        otherwise it is /dev/null
+ * @param stdinPipe whether {@link SandboxProcess#writeStdin} feeds the command's input; otherwise
+ *        its stdin is /dev/null (or, with a tty, a terminal nobody types into)
+ * @param tty null for pipes; else the command runs on a pseudo-terminal of this size (stdin, stdout
+ *        and stderr; its output arrives as one stdout stream), resizable with
+ *        {@link SandboxProcess#resize}
  */
-public record ExecRequest(List<String> argv, Map<String, String> env, String cwd, boolean stdinPipe) {
+public record ExecRequest(List<String> argv, Map<String, String> env, String cwd, boolean stdinPipe, TerminalSize tty) {
     private static final Pattern NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
 
     /** Validates. */
@@ -36,6 +39,18 @@ public record ExecRequest(List<String> argv, Map<String, String> env, String cwd
     }
 
     /**
+     * A command on pipes.
+     *
+     * @param argv the command and its arguments
+     * @param env extra environment variables
+     * @param cwd the working directory, or null
+     * @param stdinPipe whether stdin is a pipe
+     */
+    public ExecRequest(List<String> argv, Map<String, String> env, String cwd, boolean stdinPipe) {
+        this(argv, env, cwd, stdinPipe, null);
+    }
+
+    /**
      * A command with no extra environment, the default directory, stdin from /dev/null.
      *
      * @param argv the command and its arguments
@@ -51,7 +66,7 @@ public record ExecRequest(List<String> argv, Map<String, String> env, String cwd
      * @return a new request
      */
     public ExecRequest withStdinPipe() {
-        return new ExecRequest(argv, env, cwd, true);
+        return new ExecRequest(argv, env, cwd, true, tty);
     }
 
     /**
@@ -61,7 +76,7 @@ public record ExecRequest(List<String> argv, Map<String, String> env, String cwd
      * @return a new request
      */
     public ExecRequest withCwd(String dir) {
-        return new ExecRequest(argv, env, dir, stdinPipe);
+        return new ExecRequest(argv, env, dir, stdinPipe, tty);
     }
 
     /**
@@ -74,6 +89,17 @@ public record ExecRequest(List<String> argv, Map<String, String> env, String cwd
     public ExecRequest withEnv(String name, String value) {
         Map<String, String> m = new LinkedHashMap<>(env);
         m.put(name, value);
-        return new ExecRequest(argv, m, cwd, stdinPipe);
+        return new ExecRequest(argv, m, cwd, stdinPipe, tty);
+    }
+
+    /**
+     * The same on a pseudo-terminal of this size.
+     *
+     * @param rows rows, 1..65535
+     * @param cols columns, 1..65535
+     * @return a new request
+     */
+    public ExecRequest withTty(int rows, int cols) {
+        return new ExecRequest(argv, env, cwd, stdinPipe, new TerminalSize(rows, cols));
     }
 }

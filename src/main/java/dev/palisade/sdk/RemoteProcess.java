@@ -367,6 +367,16 @@ final class RemoteProcess implements SandboxProcess {
     }
 
     @Override
+    public void resize(int rows, int cols) throws PalisadeException {
+        TerminalSize size = new TerminalSize(rows, cols);
+        ObjectNode req = client.object();
+        req.put("process", id);
+        req.put("rows", size.rows());
+        req.put("cols", size.cols());
+        client.call("resize", req);
+    }
+
+    @Override
     public String toString() {
         return "SandboxProcess[" + id + "]";
     }

@@ -72,6 +72,9 @@ final class RemoteSession implements Session {
             r.put("cwd", request.cwd());
         }
         r.put("stdin", request.stdinPipe() ? "pipe" : "null");
+        if (request.tty() != null) {
+            r.putObject("tty").put("rows", request.tty().rows()).put("cols", request.tty().cols());
+        }
         return client.claim(client.call("exec", r).path("process").asString());
     }
 

@@ -104,4 +104,14 @@ public interface SandboxProcess {
      * @throws PalisadeException {@code signal-failed}
      */
     int signal(int signal) throws PalisadeException;
+
+    /**
+     * Resizes the pseudo-terminal of a command started {@link ExecRequest#withTty with a tty}; the
+     * command gets SIGWINCH. Does nothing once it has ended.
+     *
+     * @param rows rows, 1..65535
+     * @param cols columns, 1..65535
+     * @throws PalisadeException {@code not-a-tty} for a command on pipes
+     */
+    void resize(int rows, int cols) throws PalisadeException;
 }

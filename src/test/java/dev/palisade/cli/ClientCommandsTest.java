@@ -168,6 +168,19 @@ class ClientCommandsTest {
     }
 
     @Test
+    void execWithTtyRunsTheCommandOnATerminal() throws Exception {
+        try (Palisade sdk = Palisade.connect(daemon.socket()); Session s = sdk.createSession(
+                new dev.palisade.sdk.SessionOptions("cli-tty", java.util.List.of()))) {
+            // No terminal around the test: the default 24x80; stdin (-t implies -i) is the test's pipe.
+            Cli.Result r = palisade("exec", "--socket", sock, "-t", "cli-tty", "--", "sh", "-c",
+                    "test -t 0 && test -t 1 && echo tty; stty size; echo oops >&2; exit 5");
+            assertThat(r.status()).as(r.stderr()).isEqualTo(5);
+            assertThat(r.stdout()).isEqualTo("tty\r\n24 80\r\noops\r\n");
+            assertThat(s.info().processes()).singleElement().satisfies(pi -> assertThat(pi.status()).hasValue(5));
+        }
+    }
+
+    @Test
     void terminatingExecTerminatesTheCommandInTheSession() throws Exception {
         try (Palisade sdk = Palisade.connect(daemon.socket()); Session s = sdk.createSession(
                 new dev.palisade.sdk.SessionOptions("cli-term", java.util.List.of()))) {

@@ -115,6 +115,38 @@ class DaemonTtyTest {
     }
 
     @Test
+    void commandOnItsTtyCannotInjectInputAndHasNoControllingTerminal() throws Exception {
+        dev.palisade.testing.Prerequisites.require(java.nio.file.Files.isExecutable(Path.of("/usr/bin/python3")),
+                "/usr/bin/python3 (visible inside the sandbox)");
+        try (TestClient c = new TestClient(daemon.socket())) {
+            String s = ok(c, req("c", "session.create")).get("session").asString();
+            ObjectNode e = req("e", "exec").put("session", s);
+            e.putObject("tty").put("rows", 24).put("cols", 80);
+            e.putArray("argv").add("/usr/bin/python3").add("-c").add("""
+                    import fcntl, os, termios
+                    print("isatty", os.isatty(0))
+                    try:
+                        fcntl.ioctl(0, termios.TIOCSTI, b"X")
+                        print("injected")
+                    except OSError as e:
+                        print("TIOCSTI refused", e.errno)
+                    try:
+                        os.open("/dev/tty", os.O_RDWR)
+                        print("has a controlling terminal")
+                    except OSError as e:
+                        print("no controlling terminal", e.errno)
+                    print("done")
+                    """);
+            String p = ok(c, e).get("process").asString();
+            String out = readUntil(c, p, new StringBuilder(), "done");
+            // The positive half: it is on a terminal. The attack: TIOCSTI (EPERM: not its controlling
+            // terminal, and the seccomp profile refuses the ioctl) and no /dev/tty (ENXIO).
+            assertThat(out).contains("isatty True", "TIOCSTI refused 1", "no controlling terminal 6")
+                    .doesNotContain("injected").doesNotContain("has a controlling terminal");
+        }
+    }
+
+    @Test
     void resizeOfAPipeProcessIsRefused() throws Exception {
         try (TestClient c = new TestClient(daemon.socket())) {
             String s = ok(c, req("c", "session.create")).get("session").asString();

@@ -114,6 +114,33 @@ class SdkEventsTest {
     }
 
     @Test
+    void ttyProcessSeesItsSizeAndResize() throws Exception {
+        try (Palisade p = Palisade.connect(daemon.socket()); Session s = p.createSession(SessionOptions.of())) {
+            SandboxProcess proc = s.exec(ExecRequest.of("sh", "-c", "test -t 0 && echo on-a-tty; stty size; read x; stty size")
+                    .withStdinPipe().withTty(30, 90));
+            StringBuilder out = new StringBuilder();
+            CountDownLatch sized = new CountDownLatch(1);
+            proc.onOutput(c -> {
+                synchronized (out) {
+                    out.append(c.text());
+                    if (out.toString().contains("30 90")) {
+                        sized.countDown();
+                    }
+                }
+            });
+            assertThat(sized.await(20, TimeUnit.SECONDS)).isTrue();
+            proc.resize(45, 132);
+            proc.writeStdin("x\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            assertThat(proc.waitFor().status()).isZero();
+            synchronized (out) {
+                assertThat(out.toString()).contains("on-a-tty\r\n", "30 90\r\n", "45 132\r\n");
+            }
+            assertThatThrownBy(() -> s.exec("true").resize(5, 5)).isInstanceOfSatisfying(PalisadeException.class,
+                    e -> assertThat(e.code()).isEqualTo("not-a-tty"));
+        }
+    }
+
+    @Test
     void followingAnEndedProcessDeliversItsRealExit() throws Exception {
         try (Palisade owner = Palisade.connect(daemon.socket()); Palisade late = Palisade.connect(daemon.socket());
                 Session s = owner.createSession(SessionOptions.of())) {
