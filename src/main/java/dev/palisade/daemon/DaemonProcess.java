@@ -134,12 +134,35 @@ final class DaemonProcess {
             ttyClosed = true;
         }
         closeStdin();
+        limitViolation(o);
         ended = o;
         exitEvent = "{\"event\":\"exit\",\"session\":" + Json.str(sessionId) + ",\"process\":" + Json.str(id)
                 + ",\"status\":" + o.status() + ",\"signal\":" + o.signal() + ",\"reason\":" + Json.str(o.reason())
                 + ",\"message\":" + Json.str(o.message()) + "}";
         events.exited(this, exitEvent);
     }
+
+    /**
+     * A command stopped by a limit (the limits extension names it in the outcome's reason), or killed
+     * by SIGSYS (a seccomp profile's kill action), is reported as a violation before its exit.
+     */
+    private void limitViolation(Outcome o) {
+        String target = argv.getFirst();
+        ViolationEvent v = switch (o.reason()) {
+            case "timeout", "memory", "pids", "output" ->
+                    new ViolationEvent(java.time.Instant.now(), sessionId, "limits", o.reason(), target, o.message());
+            default -> o.signal() == SIGSYS
+                    ? new ViolationEvent(java.time.Instant.now(), sessionId, "seccomp", "kill", target,
+                            "killed by SIGSYS: a system call the seccomp profile kills on")
+                    : null;
+        };
+        if (v != null) {
+            events.violation(this, v);
+        }
+    }
+
+    /** signal(7) on x86-64 and arm64. */
+    private static final int SIGSYS = 31;
 
     /** Makes the outcome visible; called by the session's events under their lock, just before the exit is sent. */
     void finish() {

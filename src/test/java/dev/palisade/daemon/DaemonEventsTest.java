@@ -136,6 +136,47 @@ class DaemonEventsTest {
     }
 
     @Test
+    void commandStoppedByItsTimeoutIsALimitsViolationBeforeItsExit() throws Exception {
+        try (TestClient c = new TestClient(daemon.socket())) {
+            String s = session(c, """
+                    {"limits": {"timeout": "1s"}}""", null);
+            String p = exec(c, "e", s, "exec sleep 30");
+            List<JsonNode> events = until(c, n -> isExit(n, p));
+            JsonNode exit = events.getLast();
+            assertThat(exit.get("reason").asString()).isEqualTo("timeout");
+            JsonNode v = events.get(events.size() - 2);
+            assertThat(v.get("event").asString()).isEqualTo("violation");
+            assertThat(v.get("process").asString()).isEqualTo(p);
+            assertThat(v.get("layer").asString()).isEqualTo("limits");
+            assertThat(v.get("action").asString()).isEqualTo("timeout");
+            assertThat(v.get("target").asString()).isEqualTo("/bin/sh");
+            assertThat(v.get("rule").asString()).isEqualTo(exit.get("message").asString()).contains("ran out of time");
+        }
+    }
+
+    @Test
+    void commandKilledByItsSeccompProfileIsASeccompViolation() throws Exception {
+        Path profile = Files.writeString(tmp.resolve("kill-uname.json"), """
+                {"defaultAction": "SCMP_ACT_ALLOW",
+                 "syscalls": [{"names": ["uname"], "action": "SCMP_ACT_KILL_PROCESS"}]}""");
+        try (TestClient c = new TestClient(daemon.socket())) {
+            String s = session(c, "{\"seccomp\": \"" + profile + "\"}", null);
+            ObjectNode e = req("e", "exec").put("session", s);
+            e.putArray("argv").add("uname");
+            String p = ok(c, e).get("process").asString();
+            List<JsonNode> events = until(c, n -> isExit(n, p));
+            assertThat(events.getLast().get("signal").asInt()).as(events.toString()).isEqualTo(31);
+            JsonNode v = events.get(events.size() - 2);
+            assertThat(v.get("layer").asString()).as(v.toString()).isEqualTo("seccomp");
+            assertThat(v.get("action").asString()).isEqualTo("kill");
+            assertThat(v.get("target").asString()).isEqualTo("uname");
+            // The positive half: a command that does not make the call runs.
+            String ok = exec(c, "f", s, "echo fine");
+            assertThat(stdout(until(c, n -> isExit(n, ok)), ok)).isEqualTo("fine\n");
+        }
+    }
+
+    @Test
     void fileApiRefusalIsAViolationForTheSessionsFollowers() throws Exception {
         Path proj = Files.createDirectories(tmp.resolve("proj")).toRealPath();
         try (TestClient c = new TestClient(daemon.socket()); TestClient watcher = new TestClient(daemon.socket())) {
