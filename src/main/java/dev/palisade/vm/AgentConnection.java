@@ -202,8 +202,13 @@ final class AgentConnection implements AutoCloseable {
     }
 
     GuestProcess start(List<String> argv, List<String> env, String cwd) throws IOException {
+        return start(argv, env, cwd, null);
+    }
+
+    /** Starts a command; with a sink its output streams there instead of being collected. */
+    GuestProcess start(List<String> argv, List<String> env, String cwd, OutputSink sink) throws IOException {
         int stream = nextStream.getAndAdd(2);
-        ExecCollector c = new ExecCollector(stream);
+        ExecCollector c = new ExecCollector(stream, sink);
         execs.put(stream, c);
         if (failure != null) {
             execs.remove(stream);

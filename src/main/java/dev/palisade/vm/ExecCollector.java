@@ -15,23 +15,49 @@ final class ExecCollector {
     private final ByteArrayOutputStream stdout = new ByteArrayOutputStream();
     private final ByteArrayOutputStream stderr = new ByteArrayOutputStream();
     private final CountDownLatch done = new CountDownLatch(1);
+    /** Where output goes as it arrives, or null to collect it for {@link #await}. */
+    private final OutputSink sink;
+    private long stdoutSize;
+    private long stderrSize;
     private Frame.Exit exit;
     private IOException failure;
 
     ExecCollector(int stream) {
+        this(stream, null);
+    }
+
+    ExecCollector(int stream, OutputSink sink) {
         this.stream = stream;
+        this.sink = sink;
     }
 
     synchronized void output(Frame.Output o) throws FrameException {
-        ByteArrayOutputStream target = switch (o.channel()) {
-            case STDOUT -> stdout;
-            case STDERR -> stderr;
+        boolean err = switch (o.channel()) {
+            case STDOUT -> false;
+            case STDERR -> true;
         };
-        if (o.offset() != target.size()) {
+        long have = err ? stderrSize : stdoutSize;
+        if (o.offset() != have) {
             throw new FrameException("stream " + stream + " " + o.channel() + " chunk at offset " + o.offset()
-                    + " but " + target.size() + " bytes were received");
+                    + " but " + have + " bytes were received");
         }
-        target.writeBytes(o.data());
+        if (err) {
+            stderrSize += o.data().length;
+        } else {
+            stdoutSize += o.data().length;
+        }
+        if (sink == null) {
+            (err ? stderr : stdout).writeBytes(o.data());
+            return;
+        }
+        try {
+            sink.output(err, o.data());
+        } catch (IOException e) {
+            // The reader of our output went away (a closed pipe): the command goes on, its output
+            // has nowhere to go, like a process writing to a closed terminal.
+            System.getLogger(ExecCollector.class.getName()).log(System.Logger.Level.DEBUG,
+                    "dropping output of stream " + stream + ": " + e.getMessage());
+        }
     }
 
     synchronized void exit(Frame.Exit e) {
