@@ -344,12 +344,9 @@ public final class SandboxSession implements AutoCloseable {
     }
 
     private Outcome runVm(Exec exec, LaunchPlan plan, String cwd) throws SandboxException {
+        // The VM's failures and restarts go to the latest command's events, also after it ended.
         vmEvents = exec.events();
-        try {
-            return VmRun.run(vm, exec, plan, cwd, sandboxEnv(exec, plan));
-        } finally {
-            vmEvents = EventSink.NONE;
-        }
+        return VmRun.run(vm, exec, plan, cwd, sandboxEnv(exec, plan));
     }
 
     private String directCwd(String cwd) {

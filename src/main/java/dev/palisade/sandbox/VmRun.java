@@ -50,7 +50,8 @@ final class VmRun {
         }
         // A platform thread: it blocks in read(2) on the launcher's stdin, possibly for as long as
         // the process lives (a terminal the command never reads).
-        Thread pump = Thread.ofPlatform().daemon().name("vm-stdin").start(() -> pumpStdin(stdio[0], p));
+        java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+        Thread pump = Thread.ofPlatform().daemon().name("vm-stdin").start(() -> pumpStdin(stdio[0], p, done));
         try {
             ExecResult r = p.await(FOREVER);
             if (r.signal() != 0) {
@@ -66,20 +67,24 @@ final class VmRun {
             Thread.currentThread().interrupt();
             throw new SandboxException("interrupted while the command ran in the VM", e);
         } finally {
-            pump.interrupt();
+            // Not interrupted: an interrupt during a write would close the channel to the agent
+            // (SocketChannel is an InterruptibleChannel). The pump sees the flag and stops.
+            done.set(true);
         }
     }
 
-    private static void pumpStdin(int fd, GuestProcess p) {
+    private static void pumpStdin(int fd, GuestProcess p, java.util.concurrent.atomic.AtomicBoolean done) {
         try {
-            while (true) {
+            while (!done.get()) {
                 byte[] chunk = Libc.read(fd, 32 * 1024);
-                if (chunk.length == 0) {
+                if (chunk.length == 0 || done.get()) {
                     break;
                 }
                 p.write(chunk);
             }
-            p.closeInput();
+            if (!done.get()) {
+                p.closeInput();
+            }
         } catch (IOException e) {
             // The command ended (its stream is gone) or stdin failed: nothing more to deliver.
             System.getLogger("palisade").log(System.Logger.Level.DEBUG, "stdin to the VM ended: " + e.getMessage());

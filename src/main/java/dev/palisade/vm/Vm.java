@@ -123,7 +123,13 @@ public final class Vm implements AutoCloseable {
                 qmp.close();
             }
             if (qemu != null) {
-                qemu.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+                qemu.destroyForcibly();
+            }
+            if (e instanceof InterruptedException ie) {
+                throw ie;
+            }
+            if (Thread.currentThread().isInterrupted()) {
+                throw new InterruptedException("interrupted while the VM started: " + e);
             }
             throw new IOException("VM " + (snapshot == null ? "boot" : "restore") + " failed: " + e.getMessage()
                     + diagnostics(config), e);

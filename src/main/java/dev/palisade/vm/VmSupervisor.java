@@ -138,14 +138,16 @@ public final class VmSupervisor implements AutoCloseable {
 
     private boolean restart(String cause) {
         Vm old = vm;
+        // Reported before the old VM is closed: closing it ends the commands it ran, and whoever
+        // reports them lost must find the failure already told.
+        if (!reported) {
+            reported = true;
+            failed.accept(cause);
+        }
         try {
             old.close();
         } catch (IOException e) {
             LOG.log(System.Logger.Level.WARNING, "closing the failed VM: " + e.getMessage());
-        }
-        if (!reported) {
-            reported = true;
-            failed.accept(cause);
         }
         try {
             Vm fresh = booter.boot(restarts + 1);

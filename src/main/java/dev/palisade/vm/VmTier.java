@@ -37,6 +37,7 @@ public final class VmTier implements AutoCloseable {
     private final Consumer<String> warnings;
     private final VmSupervisor supervisor;
     private volatile Map<Frame.ProxyKind, SocketAddress> proxies = Map.of();
+    private volatile boolean closing;
 
     private VmTier(VmSettings settings, String sessionId, InstalledImage image, KvmProbe.Verdict verdict,
             VmConfig config, VmConfig template, SnapshotCache snapshots, Consumer<String> warnings, EventSink events) {
@@ -146,6 +147,9 @@ public final class VmTier implements AutoCloseable {
         try {
             vm = Vm.restore(config, snap, sessionId);
         } catch (IOException e) {
+            if (closing) {
+                throw e; // the session is closing: not the snapshot's fault
+            }
             String first = String.valueOf(e.getMessage()).lines().findFirst().orElse("");
             String msg = "the VM snapshot " + snap + " could not be restored (" + first
                     + "); remaking it with a cold boot";
@@ -240,6 +244,7 @@ public final class VmTier implements AutoCloseable {
     /** Stops the heartbeat and the VM. */
     @Override
     public void close() throws IOException {
+        closing = true;
         supervisor.close();
     }
 }
