@@ -36,6 +36,7 @@ import dev.palisade.vm.SharedFolder;
 import dev.palisade.vm.VmConfig;
 import dev.palisade.vm.VmSettings;
 import dev.palisade.vm.VmTier;
+import dev.palisade.vm.VmUnavailableException;
 
 /**
  * An open session: its private runtime folder (locked, so one id is one session), its folder masks
@@ -200,6 +201,9 @@ public final class SandboxSession implements AutoCloseable {
             RuntimeDirs.deleteTree(runtime);
             RuntimeDirs.privateDir(runtime);
             return new SandboxSession(spec, runtime, channel, lock, lockFile, vmSettings, warnings);
+        } catch (VmUnavailableException e) {
+            closeQuietly(channel);
+            throw new SandboxException(e.getMessage(), e);
         } catch (IOException e) {
             closeQuietly(channel);
             throw new SandboxException("cannot prepare session " + spec.id() + ": " + e.getMessage(), e);

@@ -127,15 +127,19 @@ public final class VmTier implements AutoCloseable {
      * @return the line
      */
     public static String describeAccelerator(VmSettings settings) throws InterruptedException {
+        Path kvm = settings.devKvm();
         try {
-            InstalledImage image = VmImages.select(settings.imageStore(), settings.image());
-            KvmProbe.Verdict v = verdict(settings, image);
+            KvmProbe.Verdict v;
+            if (!Files.exists(kvm) || !Files.isReadable(kvm) || !Files.isWritable(kvm)) {
+                // Decided without a test boot, so without an image.
+                v = KvmProbe.decide(kvm, settings.cacheDir().resolve("kvm-verdict"), "no-image", () -> false);
+            } else {
+                v = verdict(settings, VmImages.select(settings.imageStore(), settings.image()));
+            }
             return "vm tier accelerator: " + v.accelerator() + " — " + v.reason() + (v.cached() ? " (cached)" : "");
         } catch (VmUnavailableException e) {
-            String why = Files.exists(settings.devKvm()) ? settings.devKvm() + " exists; no image installed to test-boot"
-                    : "no " + settings.devKvm();
-            return "vm tier accelerator: " + (Files.exists(settings.devKvm()) ? "undecided" : "TCG") + " — " + why
-                    + " (" + e.getMessage().lines().findFirst().orElse("") + ")";
+            return "vm tier accelerator: undecided — " + kvm + " exists; install an image (palisade image build,"
+                    + " palisade image install) so that a KVM test boot can decide";
         } catch (IOException e) {
             return "vm tier accelerator: undecided — " + e.getMessage();
         }

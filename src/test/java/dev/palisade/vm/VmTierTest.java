@@ -54,6 +54,7 @@ import org.junit.jupiter.api.Timeout;
  * boot, and every later session restores it.
  */
 @Tag("vm")
+@Tag("sandbox") // checked unprivileged too: QEMU in bwrap, 9p, the file guard, /proc/<qemu>/root
 @Tag("fuse") // the file guard mounts FUSE: run in the forked JVM of the fuse tests
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
