@@ -1,8 +1,10 @@
 package dev.palisade.sandbox;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.SocketAddress;
 import java.net.UnixDomainSocketAddress;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.EnumMap;
@@ -31,6 +33,7 @@ final class VmRun {
 
     static Outcome run(VmTier vm, Exec exec, LaunchPlan plan, String cwd, List<String> env) throws SandboxException {
         vm.proxies(proxies(plan.tunnels()));
+        copyReadOnlyFiles(vm, plan.bwrapArgs());
         int[] stdio = plan.stdio();
         GuestProcess p;
         try {
@@ -70,6 +73,59 @@ final class VmRun {
             // Not interrupted: an interrupt during a write would close the channel to the agent
             // (SocketChannel is an InterruptibleChannel). The pump sees the flag and stops.
             done.set(true);
+        }
+    }
+
+    /** Files an extension binds read-only are copied into the guest; beyond this size they are refused. */
+    private static final long MAX_COPY = 1 << 20;
+
+    /**
+     * Extensions add read-only binds for small files the command must see, like the credential
+     * broker's CA certificate and trust bundle. The guest has its own file system, so each such
+     * file is copied to the same path there before the command starts. Other bwrap options (the
+     * seccomp filter, rlimits) concern bwrap on the host and have no meaning in the guest.
+     */
+    private static void copyReadOnlyFiles(VmTier vm, List<String> bwrapArgs) throws SandboxException {
+        for (int i = 0; i + 2 < bwrapArgs.size(); i++) {
+            if (!bwrapArgs.get(i).equals("--ro-bind")) {
+                continue;
+            }
+            Path src = Path.of(bwrapArgs.get(i + 1));
+            String dst = bwrapArgs.get(i + 2);
+            i += 2;
+            try {
+                if (Files.isDirectory(src)) {
+                    try (var files = Files.list(src)) {
+                        for (Path f : files.filter(Files::isRegularFile).toList()) {
+                            copy(vm, f, dst + "/" + f.getFileName());
+                        }
+                    }
+                } else if (Files.isRegularFile(src)) {
+                    copy(vm, src, dst);
+                }
+            } catch (IOException e) {
+                throw new SandboxException("cannot copy " + src + " into the VM: " + e.getMessage(), e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new SandboxException("interrupted while copying " + src + " into the VM", e);
+            }
+        }
+    }
+
+    private static void copy(VmTier vm, Path src, String dst) throws IOException, InterruptedException {
+        if (Files.size(src) > MAX_COPY) {
+            throw new IOException(src + " is larger than " + MAX_COPY + " bytes");
+        }
+        byte[] data = Files.readAllBytes(src);
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        GuestProcess p = vm.start(List.of("sh", "-c", "mkdir -p \"$(dirname \"$1\")\" && cat > \"$1\" && chmod 0444 \"$1\"",
+                "sh", dst), List.of("PATH=/bin:/sbin:/usr/bin"), "/", (stderr, d) -> err.writeBytes(d));
+        p.write(data);
+        p.closeInput();
+        ExecResult r = p.await(Duration.ofSeconds(60));
+        if (r.status() != 0) {
+            throw new IOException("writing " + dst + " in the guest failed (" + r.status() + "): "
+                    + err.toString(java.nio.charset.StandardCharsets.UTF_8).strip());
         }
     }
 

@@ -158,8 +158,14 @@ class VmTierTest {
             assertThat(killed.outcome().reason()).isEqualTo("signaled");
 
             assertThat(run(s, "", List.of(), "no-such-command-here").outcome().status()).isEqualTo(127);
+
+            // A file an extension binds read-only (the broker's CA certificate) is there in the guest.
+            Path ca = Files.writeString(root.resolve("session-ca.pem"), "-----BEGIN CERTIFICATE-----\nMIIB\n");
+            SandboxExtension caBind = plan -> plan.addBwrapArgs("--ro-bind", ca.toString(), "/etc/palisade-test/ca.pem");
+            Run seen = run(s, "", List.of(caBind), "cat", "/etc/palisade-test/ca.pem");
+            assertThat(seen.stdout()).isEqualTo("-----BEGIN CERTIFICATE-----\nMIIB\n");
             assertThat(events).filteredOn(e -> e instanceof ExitEvent).extracting(e -> ((ExitEvent) e).status())
-                    .containsExactly(7, 143, 127);
+                    .containsExactly(7, 143, 127, 0);
         }
     }
 
