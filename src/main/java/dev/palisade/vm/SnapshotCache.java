@@ -69,6 +69,33 @@ final class SnapshotCache {
 
     /** QEMU's version line ({@code qemu-system-x86_64 -version}). */
     static String qemuVersion(Path qemu) throws IOException, InterruptedException {
+        return qemuVersion(qemu, null);
+    }
+
+    /**
+     * QEMU's version line, remembered in {@code cacheFile} while the binary's size and mtime stay
+     * the same (starting QEMU just to ask costs 0.1–0.3 s on a loaded machine).
+     */
+    static String qemuVersion(Path qemu, Path cacheFile) throws IOException, InterruptedException {
+        String stamp = qemu.toRealPath() + " " + Files.size(qemu) + " " + Files.getLastModifiedTime(qemu).toMillis();
+        if (cacheFile != null && Files.isRegularFile(cacheFile)) {
+            String[] f = Files.readString(cacheFile, StandardCharsets.UTF_8).split("\t", 2);
+            if (f.length == 2 && f[0].equals(stamp)) {
+                return f[1].strip();
+            }
+        }
+        String version = askQemu(qemu);
+        if (cacheFile != null) {
+            Files.createDirectories(cacheFile.getParent());
+            Path tmp = Files.createTempFile(cacheFile.getParent(), ".qemu-version", ".tmp");
+            Files.writeString(tmp, stamp + "\t" + version + "\n", StandardCharsets.UTF_8);
+            Files.move(tmp, cacheFile, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        }
+        return version;
+    }
+
+    private static String askQemu(Path qemu) throws IOException, InterruptedException {
         Process p = new ProcessBuilder(qemu.toString(), "-version").redirectErrorStream(true).start();
         p.getOutputStream().close();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

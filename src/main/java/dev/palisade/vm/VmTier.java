@@ -94,7 +94,7 @@ public final class VmTier implements AutoCloseable {
         VmConfig template = new VmConfig(settings.qemu(), verdict.accelerator(), image.kernel(), image.initramfs(),
                 runtimeDir.resolve("vm-template"), settings.memoryMiB(), boot);
         SnapshotCache snapshots = SnapshotCache.of(settings.snapshotDir(), image, template,
-                SnapshotCache.qemuVersion(settings.qemu()));
+                SnapshotCache.qemuVersion(settings.qemu(), settings.snapshotDir().resolve("qemu-version")));
         VmTier tier = new VmTier(settings, sessionId, image, verdict, config, template, snapshots, warnings, events);
         tier.supervisor.start();
         return tier;
@@ -146,6 +146,7 @@ public final class VmTier implements AutoCloseable {
     }
 
     private Vm bootSession(int attempt) throws IOException, InterruptedException {
+        long t0 = System.nanoTime();
         Path snap = snapshots.ensure(template, template.bootTimeout(), warnings);
         Vm vm;
         try {
@@ -163,9 +164,12 @@ public final class VmTier implements AutoCloseable {
             snap = snapshots.ensure(template, template.bootTimeout(), warnings);
             vm = Vm.restore(config, snap, sessionId);
         }
+        long restored = System.nanoTime();
         try {
             vm.mountFolders(sessionId, config.bootTimeout());
             vm.proxies(proxies);
+            LOG.log(System.Logger.Level.DEBUG, "session {0}: restored in {1} ms, folders mounted in {2} ms", sessionId,
+                    (restored - t0) / 1_000_000, (System.nanoTime() - restored) / 1_000_000);
         } catch (IOException | RuntimeException e) {
             vm.close();
             throw e;
@@ -242,7 +246,7 @@ public final class VmTier implements AutoCloseable {
         Duration boot = v.accelerator() == Accelerator.KVM ? Duration.ofSeconds(60) : Duration.ofSeconds(240);
         VmConfig template = new VmConfig(settings.qemu(), v.accelerator(), image.kernel(), image.initramfs(),
                 Path.of("/tmp/unused"), settings.memoryMiB(), boot);
-        return SnapshotCache.of(settings.snapshotDir(), image, template, SnapshotCache.qemuVersion(settings.qemu())).file();
+        return SnapshotCache.of(settings.snapshotDir(), image, template, SnapshotCache.qemuVersion(settings.qemu(), settings.snapshotDir().resolve("qemu-version"))).file();
     }
 
     /** Stops the heartbeat and the VM. */
