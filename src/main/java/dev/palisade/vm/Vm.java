@@ -253,14 +253,15 @@ public final class Vm implements AutoCloseable {
         for (int i = 0; i < folders.size(); i++) {
             SharedFolder f = folders.get(i);
             String target = guestPath(sessionId, f);
-            String opts = "trans=virtio,version=9p2000.L,msize=262144" + (f.readOnly() ? ",ro" : "");
-            ExecResult r = exec(List.of("sh", "-c", "mkdir -p \"$1\" && mount -t 9p -o \"$2\" \"$3\" \"$1\"", "sh",
-                    target, opts, QemuCommand.slotTag(i)), List.of("PATH=/bin:/sbin"), "/", timeout);
-            if (r.status() != 0) {
-                throw new IOException("mounting " + f.host() + " at " + target + " in the guest failed ("
-                        + r.status() + "): " + r.stderrText().strip());
-            }
+            // The agent mounts (commands run under seccomp, which denies mount(2)) and binds the
+            // folder into every later command's sandbox with this mode.
+            agent.mount(QemuCommand.slotTag(i), target, f.readOnly(), timeout);
         }
+    }
+
+    /** The channel to the guest agent (package-private: for tests of the guest side). */
+    AgentConnection agent() {
+        return agent;
     }
 
     /** Where a shared folder appears in the guest. */
