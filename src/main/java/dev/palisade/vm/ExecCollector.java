@@ -134,6 +134,11 @@ final class ExecCollector {
         return stdinSent;
     }
 
+    /** The bytes of a channel received so far (from {@link #firstOffset}). */
+    synchronized byte[] received(Frame.OutputChannel channel) {
+        return (channel == Frame.OutputChannel.STDOUT ? stdout : stderr).toByteArray();
+    }
+
     /** The offset of the first byte this collector holds of a channel. */
     synchronized long firstOffset(Frame.OutputChannel channel) {
         return channel == Frame.OutputChannel.STDOUT ? stdoutBase : stderrBase;

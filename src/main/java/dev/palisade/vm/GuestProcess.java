@@ -68,6 +68,19 @@ public final class GuestProcess {
     }
 
     /**
+     * The absolute offset after the last byte of a channel received so far: where a re-attach
+     * after a lost connection continues from.
+     */
+    public long offset(Frame.OutputChannel channel) {
+        return collector.firstOffset(channel) + collector.received(channel).length;
+    }
+
+    /** The bytes of a channel received so far, starting at {@link #firstOffset}. */
+    byte[] received(Frame.OutputChannel channel) {
+        return collector.received(channel);
+    }
+
+    /**
      * Bytes of a channel lost at a re-attach: asked for, but already dropped from the guest's
      * bounded replay buffer (EXPIRED). 0 when the replay was complete.
      */
