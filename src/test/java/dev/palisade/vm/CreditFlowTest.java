@@ -79,7 +79,7 @@ class CreditFlowTest {
                 host.proxies(Map.of(Frame.ProxyKind.HTTP, sink.getLocalSocketAddress()));
                 // 64 MiB into a tunnel nobody reads: far more than socket buffers and the window hold.
                 GuestProcess flood = host.start(List.of("bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/" + port
-                        + "; head -c 67108864 /dev/zero >&3; echo flood-done"), PATH, "/");
+                        + "; exec head -c 67108864 /dev/zero >&3"), PATH, "/");
                 Thread.sleep(1500);
                 long t0 = System.nanoTime();
                 ExecResult other = host.start(List.of("seq", "1", "200000"), PATH, "/").await(T);
