@@ -369,7 +369,7 @@ public final class GuestAgent {
             send(new Frame.Exit(e.stream(), status, 0));
             return;
         }
-        GuestCommand c = new GuestCommand(e.stream(), p, this, replayBuffer);
+        GuestCommand c = new GuestCommand(e.stream(), p, this, replayBuffer, sandbox != null);
         commands.put(e.stream(), c);
         c.start();
     }

@@ -43,8 +43,10 @@ final class GuestCommand {
     private long stdinReceived;
     private boolean closed;
     private boolean preferErr;
+    private final boolean sandboxed;
 
-    GuestCommand(int stream, Process process, GuestAgent agent, int replayBuffer) {
+    GuestCommand(int stream, Process process, GuestAgent agent, int replayBuffer, boolean sandboxed) {
+        this.sandboxed = sandboxed;
         this.stream = stream;
         this.process = process;
         this.agent = agent;
@@ -244,8 +246,40 @@ final class GuestCommand {
         }
     }
 
+    /**
+     * Delivers a signal. A sandboxed command runs below bwrap's init in a new pid namespace; that
+     * init leads the sandbox's session and process group ({@code --new-session}), which the command
+     * is in. The signal goes to that group, as a terminal's would: the command can catch it, and
+     * the init ignores it unless it is SIGKILL (pid_namespaces(7): an ancestor namespace can only
+     * send a namespace's init the signals it handles, and SIGKILL), which ends the whole sandbox.
+     * Until the sandbox exists (or when the command is not sandboxed) the signal goes to the
+     * process the agent started; bwrap dying takes the sandbox with it ({@code --die-with-parent}).
+     */
     void signal(int signal) throws IOException {
-        Libc.kill((int) process.pid(), signal);
+        int pid = (int) process.pid();
+        if (sandboxed) {
+            int init = firstChild(pid);
+            if (init > 0) {
+                try {
+                    Libc.kill(-init, signal);
+                    return;
+                } catch (IOException e) {
+                    // The group is gone (the sandbox just ended): signal bwrap instead.
+                }
+            }
+        }
+        Libc.kill(pid, signal);
+    }
+
+    /** The first child of a process (proc(5): /proc/PID/task/TID/children), or 0. */
+    private static int firstChild(int pid) {
+        try {
+            String c = java.nio.file.Files.readString(java.nio.file.Path.of("/proc", Integer.toString(pid), "task",
+                    Integer.toString(pid), "children")).strip();
+            return c.isEmpty() ? 0 : Integer.parseInt(c.split(" ")[0]);
+        } catch (IOException | NumberFormatException e) {
+            return 0;
+        }
     }
 
     boolean exited() {
