@@ -313,33 +313,19 @@ public final class Vm implements AutoCloseable {
         if (!sessionId.matches("[a-z0-9-]{1,64}")) {
             throw new IllegalArgumentException("session id '" + sessionId + "' is not a plain id");
         }
-        // One exec, one mkdir for all folders: every process start costs tens of ms under TCG.
-        List<String> dirs = new java.util.ArrayList<>(List.of("/sessions/" + sessionId));
-        StringBuilder mounts = new StringBuilder();
-        List<String> args = new java.util.ArrayList<>();
         List<SharedFolder> folders = config.folders();
         for (int i = 0; i < folders.size(); i++) {
             SharedFolder f = folders.get(i);
-            dirs.add(guestPath(sessionId, f));
-            args.add(guestPath(sessionId, f));
-            args.add("trans=virtio,version=9p2000.L,msize=262144" + (f.readOnly() ? ",ro" : ""));
-            args.add(QemuCommand.slotTag(i));
-            int n = 3 * i + 1;
-            // ${N}: in sh, "$10" is "$1" followed by "0".
-            mounts.append(" && mount -t 9p -o \"${").append(n + 1).append("}\" \"${").append(n + 2).append("}\" \"${")
-                    .append(n).append("}\"");
+            String target = guestPath(sessionId, f);
+            // The agent mounts (commands run under seccomp, which denies mount(2)) and binds the
+            // folder into every later command's sandbox with this mode.
+            agent.mount(QemuCommand.slotTag(i), target, f.readOnly(), timeout);
         }
-        StringBuilder mkdir = new StringBuilder("mkdir -p");
-        for (String d : dirs) {
-            mkdir.append(" '").append(d).append('\'');
-        }
-        List<String> argv = new java.util.ArrayList<>(List.of("sh", "-c", mkdir + mounts.toString(), "sh"));
-        argv.addAll(args);
-        ExecResult r = exec(argv, List.of("PATH=/bin:/sbin"), "/", timeout);
-        if (r.status() != 0) {
-            throw new IOException("mounting the shared folders in the guest failed (" + r.status() + "): "
-                    + r.stderrText().strip());
-        }
+    }
+
+    /** The channel to the guest agent (package-private: for tests of the guest side). */
+    AgentConnection agent() {
+        return agent;
     }
 
     /** Where a shared folder appears in the guest. */
