@@ -1,6 +1,7 @@
 package dev.palisade.vm;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -159,13 +160,15 @@ class VmTierTest {
 
             assertThat(run(s, "", List.of(), "no-such-command-here").outcome().status()).isEqualTo(127);
 
-            // A file an extension binds read-only (the broker's CA certificate) is there in the guest.
-            Path ca = Files.writeString(root.resolve("session-ca.pem"), "-----BEGIN CERTIFICATE-----\nMIIB\n");
+            // A file an extension needs bound (the broker's CA certificate) cannot reach the guest
+            // sandbox: the launch is refused, not run without it.
+            Path ca = Files.writeString(root.resolve("session-ca.pem"), "-----BEGIN CERTIFICATE-----\n");
             SandboxExtension caBind = plan -> plan.addBwrapArgs("--ro-bind", ca.toString(), "/etc/palisade-test/ca.pem");
-            Run seen = run(s, "", List.of(caBind), "cat", "/etc/palisade-test/ca.pem");
-            assertThat(seen.stdout()).isEqualTo("-----BEGIN CERTIFICATE-----\nMIIB\n");
+            assertThatThrownBy(() -> run(s, "", List.of(caBind), "cat", "/etc/palisade-test/ca.pem"))
+                    .isInstanceOf(dev.palisade.sandbox.SandboxException.class).hasMessageContaining(ca.toString())
+                    .hasMessageContaining("--tier namespace");
             assertThat(events).filteredOn(e -> e instanceof ExitEvent).extracting(e -> ((ExitEvent) e).status())
-                    .containsExactly(7, 143, 127, 0);
+                    .containsExactly(7, 143, 127);
         }
     }
 
