@@ -138,9 +138,13 @@ public final class GuestAgent {
 
     void run() throws IOException {
         if (inGuest) {
+            System.err.println("palisade-agent: main uptime=" + uptime());
             warmUp(sandbox);
         }
         startProxies();
+        if (inGuest) {
+            System.err.println("palisade-agent: ready uptime=" + uptime());
+        }
         hello();
         while (true) {
             try {
@@ -188,6 +192,7 @@ public final class GuestAgent {
         try {
             GuestIdentity.setHostname(Files.readString(Path.of("/proc/sys/kernel/hostname")).strip());
             GuestIdentity.setClock(System.currentTimeMillis());
+            long t1 = System.nanoTime();
             // The first sandboxed command pages in bwrap and its libraries: pay that before the snapshot.
             List<String> argv = sandbox == null ? List.of("true") : sandbox.wrap(List.of("/bin/true"), "/", null, List.of());
             Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
@@ -195,15 +200,28 @@ public final class GuestAgent {
             if (p.waitFor() != 0) {
                 System.err.println("palisade-agent: warm-up command failed: " + log);
             }
+            long t2 = System.nanoTime();
             for (int i = 0; i < 100; i++) {
                 FrameCodec.decode(FrameCodec.encode(new Frame.Output(1, Frame.OutputChannel.STDOUT, i, new byte[64])));
             }
+            System.err.println("palisade-agent: warm-up steps: identity (FFM) " + (t1 - t0) / 1_000_000
+                    + " ms, sandboxed process " + (t2 - t1) / 1_000_000 + " ms, codec "
+                    + (System.nanoTime() - t2) / 1_000_000 + " ms");
         } catch (IOException e) {
             System.err.println("palisade-agent: warm-up failed: " + e.getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
         System.err.println("palisade-agent: warm-up took " + (System.nanoTime() - t0) / 1_000_000 + " ms");
+    }
+
+    /** Seconds since the guest kernel booted (proc(5)), for the boot-phase figures on the console. */
+    private static String uptime() {
+        try {
+            return Files.readString(Path.of("/proc/uptime")).split(" ")[0];
+        } catch (IOException e) {
+            return "?";
+        }
     }
 
     /** A local proxy port: each connection becomes a tunnel to the host's proxy of that kind. */
