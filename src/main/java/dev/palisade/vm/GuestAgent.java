@@ -39,6 +39,11 @@ public final class GuestAgent {
     private final java.util.Deque<Integer> finished = new java.util.ArrayDeque<>();
     private final List<GuestSandbox.Folder> folders = new java.util.concurrent.CopyOnWriteArrayList<>();
     private volatile String sessionId;
+    /** Files from PUT_FILE: path in the sandbox to the agent's read-only copy. */
+    private final Map<String, Path> files = new ConcurrentHashMap<>();
+    /** Where the agent keeps them, outside every sandbox. */
+    static final Path FILES_DIR = Path.of("/run/palisade/files");
+    private final java.util.concurrent.atomic.AtomicInteger nextFile = new java.util.concurrent.atomic.AtomicInteger();
     private final Map<Integer, GuestCommand> commands = new ConcurrentHashMap<>();
     private final Map<Integer, TunnelEnd> tunnels = new ConcurrentHashMap<>();
     private final java.util.concurrent.atomic.AtomicInteger nextTunnel = new java.util.concurrent.atomic.AtomicInteger(2);
@@ -194,7 +199,7 @@ public final class GuestAgent {
             GuestIdentity.setClock(System.currentTimeMillis());
             long t1 = System.nanoTime();
             // The first sandboxed command pages in bwrap and its libraries: pay that before the snapshot.
-            List<String> argv = sandbox == null ? List.of("true") : sandbox.wrap(List.of("/bin/true"), "/", null, List.of());
+            List<String> argv = sandbox == null ? List.of("true") : sandbox.wrap(List.of("/bin/true"), "/", null, List.of(), Map.of());
             Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
             String log = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             if (p.waitFor() != 0) {
@@ -320,6 +325,7 @@ public final class GuestAgent {
             }
             case Frame.Mount m -> Thread.ofVirtual().name("mount-" + m.stream()).start(() -> mount(m));
             case Frame.Attached a -> throw new FrameException("ATTACHED is guest to host only");
+            case Frame.PutFile pf -> putFile(pf);
             case Frame.ProxyClose p -> {
                 TunnelEnd t = tunnels.get(p.stream());
                 if (t != null) {
@@ -362,7 +368,7 @@ public final class GuestAgent {
         if (sandbox == null) {
             pb = new ProcessBuilder(e.argv()).directory(Path.of(e.cwd()).toFile());
         } else {
-            pb = new ProcessBuilder(sandbox.wrap(e.argv(), e.cwd(), sessionId, List.copyOf(folders)));
+            pb = new ProcessBuilder(sandbox.wrap(e.argv(), e.cwd(), sessionId, List.copyOf(folders), Map.copyOf(files)));
         }
         pb.environment().clear();
         for (String kv : e.env()) {
@@ -405,6 +411,20 @@ public final class GuestAgent {
             }
         }
         return false;
+    }
+
+    /** Stores a PUT_FILE's contents read-only; later sandboxes bind it at its path. */
+    private void putFile(Frame.PutFile f) {
+        try {
+            Files.createDirectories(FILES_DIR);
+            Path copy = FILES_DIR.resolve(Integer.toString(nextFile.incrementAndGet()));
+            Files.write(copy, f.data());
+            Files.setPosixFilePermissions(copy, java.nio.file.attribute.PosixFilePermissions.fromString("r--r--r--"));
+            files.put(f.path(), copy);
+            send(new Frame.Exit(f.stream(), 0, 0));
+        } catch (IOException e) {
+            sendQuietly(new Frame.Error(f.stream(), "storing " + f.path() + " failed: " + e.getMessage()));
+        }
     }
 
     /**

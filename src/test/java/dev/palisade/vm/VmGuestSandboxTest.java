@@ -48,6 +48,7 @@ class VmGuestSandboxTest {
         vm.agent().send(new Frame.Init(SESSION, System.currentTimeMillis(), new byte[16]));
         vm.agent().awaitHello(T);
         vm.mountFolders(SESSION, T);
+        vm.putFile("/etc/palisade-test/ca.pem", "test CA\n".getBytes(java.nio.charset.StandardCharsets.UTF_8), T);
     }
 
     /** Where the cold boot's time went, from the uptime stamps /init and the agent print on the console. */
@@ -165,6 +166,14 @@ class VmGuestSandboxTest {
             best = Math.min(best, System.nanoTime() - t0);
         }
         System.out.printf("BENCH accel=TCG sandboxed-exec-true best-of-5=%d ms%n", best / 1_000_000);
+    }
+
+    @Test
+    void aFileTheHostPutIsVisibleAndReadOnly() throws Exception {
+        assertThat(sh("cat /etc/palisade-test/ca.pem").stdoutText()).isEqualTo("test CA\n");
+        ExecResult w = sh("echo evil > /etc/palisade-test/ca.pem");
+        assertThat(w.status()).isNotZero();
+        assertThat(sh("cat /etc/palisade-test/ca.pem").stdoutText()).isEqualTo("test CA\n");
     }
 
     @Test
