@@ -302,8 +302,9 @@ public sealed interface Frame
 
     /**
      * Host to guest: a small read-only file every later command must see at {@code path} (the
-     * credential broker's CA certificate, say). The agent stores it outside the sandboxes and binds
-     * it read-only into each; commands cannot write it. Answered with EXIT (code 0) or ERROR.
+     * credential broker's CA certificate, say). The agent writes it at that path in the guest (mode
+     * 0444) and binds it read-only into each sandbox; commands cannot write it. Answered with EXIT
+     * (code 0) or ERROR.
      *
      * @param stream a new host stream for the answer
      * @param path the absolute path commands see it at; not under /proc, /dev or /sessions

@@ -39,11 +39,8 @@ public final class GuestAgent {
     private final java.util.Deque<Integer> finished = new java.util.ArrayDeque<>();
     private final List<GuestSandbox.Folder> folders = new java.util.concurrent.CopyOnWriteArrayList<>();
     private volatile String sessionId;
-    /** Files from PUT_FILE: path in the sandbox to the agent's read-only copy. */
+    /** Files from PUT_FILE: path in the sandbox to the guest file bound there. */
     private final Map<String, Path> files = new ConcurrentHashMap<>();
-    /** Where the agent keeps them, outside every sandbox. */
-    static final Path FILES_DIR = Path.of("/run/palisade/files");
-    private final java.util.concurrent.atomic.AtomicInteger nextFile = new java.util.concurrent.atomic.AtomicInteger();
     private final Map<Integer, GuestCommand> commands = new ConcurrentHashMap<>();
     private final Map<Integer, TunnelEnd> tunnels = new ConcurrentHashMap<>();
     private final java.util.concurrent.atomic.AtomicInteger nextTunnel = new java.util.concurrent.atomic.AtomicInteger(2);
@@ -413,14 +410,21 @@ public final class GuestAgent {
         return false;
     }
 
-    /** Stores a PUT_FILE's contents read-only; later sandboxes bind it at its path. */
+    /**
+     * Stores a PUT_FILE's contents read-only at its path in the guest's own root (so bwrap finds
+     * the mount point inside the read-only system folders it binds, /etc say) and binds it there,
+     * read-only, into every later sandbox (so it is also seen where the sandbox has a tmpfs).
+     */
     private void putFile(Frame.PutFile f) {
         try {
-            Files.createDirectories(FILES_DIR);
-            Path copy = FILES_DIR.resolve(Integer.toString(nextFile.incrementAndGet()));
-            Files.write(copy, f.data());
-            Files.setPosixFilePermissions(copy, java.nio.file.attribute.PosixFilePermissions.fromString("r--r--r--"));
-            files.put(f.path(), copy);
+            Path file = Path.of(f.path());
+            Files.createDirectories(file.getParent());
+            Path tmp = Files.createTempFile(file.getParent(), ".put-", ".tmp");
+            Files.write(tmp, f.data());
+            Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("r--r--r--"));
+            Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            files.put(f.path(), file);
             send(new Frame.Exit(f.stream(), 0, 0));
         } catch (IOException e) {
             sendQuietly(new Frame.Error(f.stream(), "storing " + f.path() + " failed: " + e.getMessage()));
