@@ -127,6 +127,7 @@ public final class GuestAgent {
                     System.err.println("palisade-agent: connection failed: " + e.getMessage());
                 } finally {
                     out = null;
+                    dropTunnels();
                 }
             }
         }
@@ -158,6 +159,7 @@ public final class GuestAgent {
                 }
                 // The host end of the virtio port is closed (read(2) returns 0 until it reopens):
                 // commands go on, their output waits in the replay buffers for the host to re-attach.
+                dropTunnels();
                 try {
                     Thread.sleep(100);
                 } catch (InterruptedException ie) {
@@ -168,6 +170,16 @@ public final class GuestAgent {
                 sendQuietly(new Frame.Error(0, e.getMessage()));
                 System.err.println("palisade-agent: " + e.getMessage());
                 return;
+            }
+        }
+    }
+
+    /** The host's ends of all tunnels went with its connection: close the guest's ends. */
+    private void dropTunnels() {
+        for (Integer stream : List.copyOf(tunnels.keySet())) {
+            TunnelEnd t = tunnels.remove(stream);
+            if (t != null) {
+                t.channelLost();
             }
         }
     }
