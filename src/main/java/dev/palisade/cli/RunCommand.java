@@ -167,10 +167,7 @@ final class RunCommand implements Callable<Integer> {
             if (dryRun) {
                 return Fail.with("--dry-run prints a bwrap command line; the vm tier has none");
             }
-            if (!policy.credentials().isEmpty()) {
-                return Fail.with("credentials (the credential broker) are not available in the vm tier yet:"
-                        + " its CA certificate cannot be placed in the guest's sandbox; use --tier namespace");
-            }
+
         }
         for (String w : limits.warnings()) {
             System.err.println("palisade: WARNING: " + w);

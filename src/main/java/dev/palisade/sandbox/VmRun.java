@@ -3,6 +3,7 @@ package dev.palisade.sandbox;
 import java.io.IOException;
 import java.net.SocketAddress;
 import java.net.UnixDomainSocketAddress;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.EnumMap;
@@ -31,7 +32,7 @@ final class VmRun {
 
     static Outcome run(VmTier vm, Exec exec, LaunchPlan plan, String cwd, List<String> env) throws SandboxException {
         vm.proxies(proxies(plan.tunnels()));
-        refuseBinds(plan.bwrapArgs());
+        copyReadOnlyFiles(vm, plan.bwrapArgs());
         int[] stdio = plan.stdio();
         GuestProcess p;
         try {
@@ -74,22 +75,55 @@ final class VmRun {
         }
     }
 
+    /** Files an extension binds read-only are copied into the guest; beyond this size they are refused. */
+    private static final long MAX_COPY = 1 << 20;
+
     /**
-     * Extensions speak bwrap to the namespace tier; in the vm tier bwrap runs inside the guest,
-     * under the agent. Options without meaning there (the seccomp filter is the guest's own,
-     * rlimits) are dropped, but a bind an extension needs (the credential broker's CA files, an
-     * allowed Unix socket) cannot be honoured: the guest sandbox's root is read-only and the host's
-     * files are not in the guest. Such a launch is refused rather than run without it.
+     * Extensions add read-only binds for small files the command must see, like the credential
+     * broker's CA certificate and trust bundle. The guest has its own file system, so each such
+     * file is copied to the same path there before the command starts. Other bwrap options (the
+     * seccomp filter, rlimits) concern bwrap on the host and have no meaning in the guest.
      */
-    private static void refuseBinds(List<String> bwrapArgs) throws SandboxException {
+    private static void copyReadOnlyFiles(VmTier vm, List<String> bwrapArgs) throws SandboxException {
         for (int i = 0; i + 2 < bwrapArgs.size(); i++) {
             String opt = bwrapArgs.get(i);
-            if (opt.equals("--ro-bind") || opt.equals("--bind") || opt.equals("--dev-bind")) {
+            if (opt.equals("--bind") || opt.equals("--dev-bind")) {
+                // A writable host object (an allowed Unix socket) cannot be copied: refused, not dropped.
                 throw new SandboxException("the vm tier cannot give the command " + bwrapArgs.get(i + 1) + " at "
-                        + bwrapArgs.get(i + 2) + " (needed by an extension such as the credential broker); "
-                        + "use --tier namespace");
+                        + bwrapArgs.get(i + 2) + " read-write; use --tier namespace");
+            }
+            if (!opt.equals("--ro-bind")) {
+                continue;
+            }
+            Path src = Path.of(bwrapArgs.get(i + 1));
+            String dst = bwrapArgs.get(i + 2);
+            i += 2;
+            try {
+                if (Files.isDirectory(src)) {
+                    try (var files = Files.list(src)) {
+                        for (Path f : files.filter(Files::isRegularFile).toList()) {
+                            copy(vm, f, dst + "/" + f.getFileName());
+                        }
+                    }
+                } else if (Files.isRegularFile(src)) {
+                    copy(vm, src, dst);
+                }
+            } catch (IOException e) {
+                throw new SandboxException("cannot copy " + src + " into the VM: " + e.getMessage(), e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new SandboxException("interrupted while copying " + src + " into the VM", e);
             }
         }
+    }
+
+    private static void copy(VmTier vm, Path src, String dst) throws IOException, InterruptedException {
+        if (Files.size(src) > MAX_COPY) {
+            throw new IOException(src + " is larger than " + MAX_COPY + " bytes");
+        }
+        // Guest commands run under bwrap with a read-only root: the agent keeps the file and binds
+        // it read-only into every later command's sandbox.
+        vm.vm().putFile(dst, Files.readAllBytes(src), Duration.ofSeconds(60));
     }
 
     private static void pumpStdin(int fd, GuestProcess p, java.util.concurrent.atomic.AtomicBoolean done) {

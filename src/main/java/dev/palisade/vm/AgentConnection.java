@@ -143,6 +143,7 @@ final class AgentConnection implements AutoCloseable {
             }
             case Frame.Mount m -> throw new FrameException("MOUNT is host to guest only");
             case Frame.Attach a -> throw new FrameException("ATTACH is host to guest only");
+            case Frame.PutFile p -> throw new FrameException("PUT_FILE is host to guest only");
             case Frame.Init i -> throw new FrameException("INIT is host to guest only");
             case Frame.Exec e -> throw new FrameException("EXEC is host to guest only");
             case Frame.Stdin s -> throw new FrameException("STDIN is host to guest only");
@@ -243,7 +244,7 @@ final class AgentConnection implements AutoCloseable {
     /** Starts a command; with a sink its output streams there instead of being collected. */
     GuestProcess start(List<String> argv, List<String> env, String cwd, OutputSink sink) throws IOException {
         int stream = nextStream.getAndAdd(2);
-        ExecCollector c = new ExecCollector(stream, sink);
+        ExecCollector c = new ExecCollector(stream, sink, sink == null ? null : this::send);
         execs.put(stream, c);
         if (failure != null) {
             execs.remove(stream);
@@ -305,17 +306,37 @@ final class AgentConnection implements AutoCloseable {
      */
     void mount(String tag, String target, boolean readOnly, Duration timeout) throws IOException, InterruptedException {
         int stream = nextStream.getAndAdd(2);
+        request(stream, new Frame.Mount(stream, tag, target, readOnly), timeout);
+    }
+
+    /**
+     * Gives every later command in the guest a read-only file at {@code path} (commands cannot
+     * write into the guest's root: they run under bwrap with a read-only root).
+     *
+     * @param path the absolute path commands see the file at
+     * @param data its contents, within one frame
+     * @param timeout how long the guest may take
+     * @throws IOException if the guest fails to store it
+     */
+    void putFile(String path, byte[] data, Duration timeout) throws IOException, InterruptedException {
+        int stream = nextStream.getAndAdd(2);
+        request(stream, new Frame.PutFile(stream, path, data), timeout);
+    }
+
+    /** Sends a request answered by EXIT 0 (done) or ERROR (with the guest's reason) on its stream. */
+    private void request(int stream, Frame f, Duration timeout) throws IOException, InterruptedException {
         ExecCollector c = new ExecCollector(stream);
         execs.put(stream, c);
         try {
-            send(new Frame.Mount(stream, tag, target, readOnly));
+            send(f);
         } catch (IOException | RuntimeException e) {
             execs.remove(stream);
             throw e;
         }
         ExecResult r = c.await(timeout);
         if (r.status() != 0) {
-            throw new IOException("mounting " + tag + " at " + target + " failed with status " + r.status());
+            throw new IOException(f.getClass().getSimpleName() + " on stream " + stream + " failed with status "
+                    + r.status());
         }
     }
 

@@ -12,6 +12,11 @@ import java.util.concurrent.TimeUnit;
  * protocol errors. Also holds the stream's credit windows: output received (counted, credit granted
  * back as it is stored) and standard input sent.
  *
+ * <p>With an {@link OutputSink}, output is handed to it as it arrives instead of being kept, by
+ * a thread of the stream's own: a slow sink holds up its own stream (credit is granted back only
+ * as the sink takes the bytes), never the channel's reader or other streams. EXIT is reported after
+ * the sink has taken everything before it.
+ *
  * <p>A collector made by a re-attach starts at the host's offsets and drops every frame of its
  * stream until the guest's ATTACHED (those were sent to the previous connection); ATTACHED says
  * where the replay starts, and a later start than asked is recorded as expired bytes.
@@ -30,38 +35,88 @@ final class ExecCollector {
     private long stderrExpired;
     private long stdinSent;
     private boolean syncing;
-    /** Where output goes as it arrives, or null to collect it for {@link #await}. */
-    private final OutputSink sink;
-    /** Bytes handed to the sink per channel (with a sink nothing is kept in the buffers). */
-    private long stdoutSunk;
-    private long stderrSunk;
     private Frame.Exit exit;
     private IOException failure;
+    /** Where output goes as it arrives, or null to collect it for {@link #await}. */
+    private final OutputSink sink;
+    /** Sends CREDIT for bytes the sink took (sink mode only). */
+    private final FrameSink credits;
+    private final java.util.concurrent.LinkedBlockingQueue<Object> toSink = new java.util.concurrent.LinkedBlockingQueue<>();
+    private long stdoutSize;
+    private long stderrSize;
 
     ExecCollector(int stream) {
-        this(stream, null);
+        this(stream, null, null);
     }
 
-    /** A collector whose output streams to {@code sink} as it arrives instead of being kept. */
-    ExecCollector(int stream, OutputSink sink) {
+    /**
+     * @param sink where output goes as it arrives, or null to collect it
+     * @param credits where CREDIT frames go as the sink takes bytes (required with a sink)
+     */
+    ExecCollector(int stream, OutputSink sink, FrameSink credits) {
         this.stream = stream;
         this.sink = sink;
+        this.credits = credits;
         attached.countDown();
+        if (sink != null) {
+            java.util.Objects.requireNonNull(credits, "credits");
+            Thread.ofVirtual().name("vm-output-" + stream).start(this::deliver);
+        }
+    }
+
+    /** Whether output is handed to a sink (whose thread grants credit) rather than collected. */
+    boolean streaming() {
+        return sink != null;
+    }
+
+    /** The sink's thread: hands over chunks in order, grants credit, then reports the end. */
+    private void deliver() {
+        try {
+            while (true) {
+                Object item = toSink.take();
+                if (item instanceof Frame.Output o) {
+                    try {
+                        sink.output(o.channel() == Frame.OutputChannel.STDERR, o.data());
+                    } catch (IOException e) {
+                        // The reader of our output went away (a closed pipe): the command goes on,
+                        // its output has nowhere to go, like a process writing to a closed terminal.
+                        System.getLogger(ExecCollector.class.getName()).log(System.Logger.Level.DEBUG,
+                                "dropping output of stream " + stream + ": " + e.getMessage());
+                    }
+                    int grant = outputWindow.consumed(o.data().length);
+                    if (grant > 0) {
+                        try {
+                            credits.send(new Frame.Credit(stream, grant));
+                        } catch (IOException e) {
+                            // The channel failed; the collector is failed by the reader.
+                        }
+                    }
+                } else {
+                    done.countDown();
+                    return;
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** A collector for a re-attach from these offsets: frames are dropped until ATTACHED. */
     ExecCollector(int stream, long stdoutFrom, long stderrFrom) {
         this.stream = stream;
+        this.sink = null;
+        this.credits = null;
         this.stdoutBase = stdoutFrom;
         this.stderrBase = stderrFrom;
         this.syncing = true;
-        this.sink = null;
     }
 
     /**
      * An output chunk.
      *
-     * @return whether it was taken (false: a stale frame from before ATTACHED, dropped)
+     * @return whether it was stored and the caller should count it as consumed for credit (false:
+     *     a stale frame from before ATTACHED, dropped; or handed to the sink's thread, which
+     *     grants the credit itself)
      */
     synchronized boolean output(Frame.Output o) throws FrameException {
         if (syncing) {
@@ -73,28 +128,21 @@ final class ExecCollector {
             case STDERR -> stderr;
         };
         boolean out = o.channel() == Frame.OutputChannel.STDOUT;
-        long have = (out ? stdoutBase : stderrBase) + target.size() + (out ? stdoutSunk : stderrSunk);
+        long have = (out ? stdoutBase + stdoutSize : stderrBase + stderrSize);
         if (o.offset() != have) {
             throw new FrameException("stream " + stream + " " + o.channel() + " chunk at offset " + o.offset()
                     + " but " + have + " bytes were received");
         }
-        if (sink == null) {
-            target.writeBytes(o.data());
-            return true;
-        }
         if (out) {
-            stdoutSunk += o.data().length;
+            stdoutSize += o.data().length;
         } else {
-            stderrSunk += o.data().length;
+            stderrSize += o.data().length;
         }
-        try {
-            sink.output(!out, o.data());
-        } catch (IOException e) {
-            // The reader of our output went away (a closed pipe): the command goes on, its output
-            // has nowhere to go, like a process writing to a closed terminal.
-            System.getLogger(ExecCollector.class.getName()).log(System.Logger.Level.DEBUG,
-                    "dropping output of stream " + stream + ": " + e.getMessage());
+        if (sink != null) {
+            toSink.add(o);
+            return false;
         }
+        target.writeBytes(o.data());
         return true;
     }
 
@@ -128,7 +176,12 @@ final class ExecCollector {
         }
         exit = e;
         stdinWindow.close();
-        done.countDown();
+        if (sink != null) {
+            // Reported once the sink has taken everything before it.
+            toSink.add(e);
+        } else {
+            done.countDown();
+        }
         attached.countDown();
         return true;
     }
@@ -138,6 +191,7 @@ final class ExecCollector {
             failure = e;
         }
         stdinWindow.close();
+        toSink.add(e);
         done.countDown();
         attached.countDown();
     }
@@ -163,9 +217,14 @@ final class ExecCollector {
         return stdinSent;
     }
 
-    /** The bytes of a channel received so far (from {@link #firstOffset}). */
+    /** The bytes of a channel received so far (from {@link #firstOffset}); empty with a sink. */
     synchronized byte[] received(Frame.OutputChannel channel) {
         return (channel == Frame.OutputChannel.STDOUT ? stdout : stderr).toByteArray();
+    }
+
+    /** The absolute offset after the last byte of a channel received. */
+    synchronized long offset(Frame.OutputChannel channel) {
+        return channel == Frame.OutputChannel.STDOUT ? stdoutBase + stdoutSize : stderrBase + stderrSize;
     }
 
     /** The offset of the first byte this collector holds of a channel. */

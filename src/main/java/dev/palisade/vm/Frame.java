@@ -13,7 +13,7 @@ import java.util.Objects;
 public sealed interface Frame
         permits Frame.Hello, Frame.Init, Frame.Exec, Frame.Stdin, Frame.Output, Frame.Exit, Frame.Signal,
         Frame.Heartbeat, Frame.ProxyOpen, Frame.ProxyData, Frame.ProxyClose, Frame.Credit, Frame.Error, Frame.Mount, Frame.Attach,
-        Frame.Attached {
+        Frame.Attached, Frame.PutFile {
 
     /** The current protocol version, sent in {@link Hello}. */
     int PROTOCOL_VERSION = 1;
@@ -297,6 +297,33 @@ public sealed interface Frame
         public Attached {
             checkStream(stream);
             check(stdout >= 0 && stderr >= 0 && stdin >= 0, "attached offset negative");
+        }
+    }
+
+    /**
+     * Host to guest: a small read-only file every later command must see at {@code path} (the
+     * credential broker's CA certificate, say). The agent writes it at that path in the guest (mode
+     * 0444) and binds it read-only into each sandbox; commands cannot write it. Answered with EXIT
+     * (code 0) or ERROR.
+     *
+     * @param stream a new host stream for the answer
+     * @param path the absolute path commands see it at; not under /proc, /dev or /sessions
+     * @param data the contents
+     */
+    record PutFile(int stream, String path, byte[] data) implements Frame {
+        public PutFile {
+            checkStream(stream);
+            Objects.requireNonNull(path, "path");
+            Objects.requireNonNull(data, "data");
+            check(path.startsWith("/") && path.length() > 1 && path.length() <= 4096 && path.indexOf('\0') < 0
+                    && !path.endsWith("/"), "file path is not an absolute file path: " + shorten(path));
+            for (String part : path.substring(1).split("/", -1)) {
+                check(!part.isEmpty() && !part.equals(".") && !part.equals(".."),
+                        "file path has an empty, '.' or '..' component: " + shorten(path));
+            }
+            for (String reserved : List.of("/proc/", "/dev/", "/sessions/")) {
+                check(!path.startsWith(reserved), "file path is under " + reserved + ": " + shorten(path));
+            }
         }
     }
 

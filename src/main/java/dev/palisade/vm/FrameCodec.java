@@ -30,6 +30,7 @@ import java.nio.ByteBuffer;
  * MOUNT       readOnly:u8 tag:string target:string
  * ATTACH      stdout:u64 stderr:u64
  * ATTACHED    stdout:u64 stderr:u64 stdin:u64
+ * PUT_FILE    path:string data:rest
  * </pre>
  *
  * <p>Flow control: every data byte (the payload of OUTPUT, STDIN, PROXY_DATA) counts against the
@@ -121,6 +122,10 @@ public final class FrameCodec {
             case Frame.Attached a -> {
                 w.u64(a.stdout()).u64(a.stderr()).u64(a.stdin());
                 yield FrameType.ATTACHED;
+            }
+            case Frame.PutFile f -> {
+                w.string(f.path()).bytes(f.data());
+                yield FrameType.PUT_FILE;
             }
         };
         byte[] payload = w.toByteArray();
@@ -261,6 +266,7 @@ public final class FrameCodec {
             }
             case ATTACH -> new Frame.Attach(stream, r.u63("stdout"), r.u63("stderr"));
             case ATTACHED -> new Frame.Attached(stream, r.u63("stdout"), r.u63("stderr"), r.u63("stdin"));
+            case PUT_FILE -> new Frame.PutFile(stream, r.string("path"), r.rest());
         };
     }
 

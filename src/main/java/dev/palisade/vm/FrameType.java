@@ -17,7 +17,8 @@ enum FrameType {
     ERROR(13, Scope.ANY),
     MOUNT(14, Scope.STREAM),
     ATTACH(15, Scope.STREAM),
-    ATTACHED(16, Scope.STREAM);
+    ATTACHED(16, Scope.STREAM),
+    PUT_FILE(17, Scope.STREAM);
 
     /** Which stream ids a type may carry: control frames use stream 0, the others a real stream. */
     enum Scope {

@@ -39,6 +39,8 @@ public final class GuestAgent {
     private final java.util.Deque<Integer> finished = new java.util.ArrayDeque<>();
     private final List<GuestSandbox.Folder> folders = new java.util.concurrent.CopyOnWriteArrayList<>();
     private volatile String sessionId;
+    /** Files from PUT_FILE: path in the sandbox to the guest file bound there. */
+    private final Map<String, Path> files = new ConcurrentHashMap<>();
     private final Map<Integer, GuestCommand> commands = new ConcurrentHashMap<>();
     private final Map<Integer, TunnelEnd> tunnels = new ConcurrentHashMap<>();
     private final java.util.concurrent.atomic.AtomicInteger nextTunnel = new java.util.concurrent.atomic.AtomicInteger(2);
@@ -125,6 +127,7 @@ public final class GuestAgent {
                     System.err.println("palisade-agent: connection failed: " + e.getMessage());
                 } finally {
                     out = null;
+                    dropTunnels();
                 }
             }
         }
@@ -138,9 +141,13 @@ public final class GuestAgent {
 
     void run() throws IOException {
         if (inGuest) {
+            System.err.println("palisade-agent: main uptime=" + uptime());
             warmUp(sandbox);
         }
         startProxies();
+        if (inGuest) {
+            System.err.println("palisade-agent: ready uptime=" + uptime());
+        }
         hello();
         while (true) {
             try {
@@ -152,6 +159,7 @@ public final class GuestAgent {
                 }
                 // The host end of the virtio port is closed (read(2) returns 0 until it reopens):
                 // commands go on, their output waits in the replay buffers for the host to re-attach.
+                dropTunnels();
                 try {
                     Thread.sleep(100);
                 } catch (InterruptedException ie) {
@@ -162,6 +170,16 @@ public final class GuestAgent {
                 sendQuietly(new Frame.Error(0, e.getMessage()));
                 System.err.println("palisade-agent: " + e.getMessage());
                 return;
+            }
+        }
+    }
+
+    /** The host's ends of all tunnels went with its connection: close the guest's ends. */
+    private void dropTunnels() {
+        for (Integer stream : List.copyOf(tunnels.keySet())) {
+            TunnelEnd t = tunnels.remove(stream);
+            if (t != null) {
+                t.channelLost();
             }
         }
     }
@@ -188,22 +206,36 @@ public final class GuestAgent {
         try {
             GuestIdentity.setHostname(Files.readString(Path.of("/proc/sys/kernel/hostname")).strip());
             GuestIdentity.setClock(System.currentTimeMillis());
+            long t1 = System.nanoTime();
             // The first sandboxed command pages in bwrap and its libraries: pay that before the snapshot.
-            List<String> argv = sandbox == null ? List.of("true") : sandbox.wrap(List.of("/bin/true"), "/", null, List.of());
+            List<String> argv = sandbox == null ? List.of("true") : sandbox.wrap(List.of("/bin/true"), "/", null, List.of(), Map.of());
             Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
             String log = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             if (p.waitFor() != 0) {
                 System.err.println("palisade-agent: warm-up command failed: " + log);
             }
+            long t2 = System.nanoTime();
             for (int i = 0; i < 100; i++) {
                 FrameCodec.decode(FrameCodec.encode(new Frame.Output(1, Frame.OutputChannel.STDOUT, i, new byte[64])));
             }
+            System.err.println("palisade-agent: warm-up steps: identity (FFM) " + (t1 - t0) / 1_000_000
+                    + " ms, sandboxed process " + (t2 - t1) / 1_000_000 + " ms, codec "
+                    + (System.nanoTime() - t2) / 1_000_000 + " ms");
         } catch (IOException e) {
             System.err.println("palisade-agent: warm-up failed: " + e.getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
         System.err.println("palisade-agent: warm-up took " + (System.nanoTime() - t0) / 1_000_000 + " ms");
+    }
+
+    /** Seconds since the guest kernel booted (proc(5)), for the boot-phase figures on the console. */
+    private static String uptime() {
+        try {
+            return Files.readString(Path.of("/proc/uptime")).split(" ")[0];
+        } catch (IOException e) {
+            return "?";
+        }
     }
 
     /** A local proxy port: each connection becomes a tunnel to the host's proxy of that kind. */
@@ -302,6 +334,7 @@ public final class GuestAgent {
             }
             case Frame.Mount m -> Thread.ofVirtual().name("mount-" + m.stream()).start(() -> mount(m));
             case Frame.Attached a -> throw new FrameException("ATTACHED is guest to host only");
+            case Frame.PutFile pf -> putFile(pf);
             case Frame.ProxyClose p -> {
                 TunnelEnd t = tunnels.get(p.stream());
                 if (t != null) {
@@ -344,7 +377,7 @@ public final class GuestAgent {
         if (sandbox == null) {
             pb = new ProcessBuilder(e.argv()).directory(Path.of(e.cwd()).toFile());
         } else {
-            pb = new ProcessBuilder(sandbox.wrap(e.argv(), e.cwd(), sessionId, List.copyOf(folders)));
+            pb = new ProcessBuilder(sandbox.wrap(e.argv(), e.cwd(), sessionId, List.copyOf(folders), Map.copyOf(files)));
         }
         pb.environment().clear();
         for (String kv : e.env()) {
@@ -387,6 +420,27 @@ public final class GuestAgent {
             }
         }
         return false;
+    }
+
+    /**
+     * Stores a PUT_FILE's contents read-only at its path in the guest's own root (so bwrap finds
+     * the mount point inside the read-only system folders it binds, /etc say) and binds it there,
+     * read-only, into every later sandbox (so it is also seen where the sandbox has a tmpfs).
+     */
+    private void putFile(Frame.PutFile f) {
+        try {
+            Path file = Path.of(f.path());
+            Files.createDirectories(file.getParent());
+            Path tmp = Files.createTempFile(file.getParent(), ".put-", ".tmp");
+            Files.write(tmp, f.data());
+            Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("r--r--r--"));
+            Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            files.put(f.path(), file);
+            send(new Frame.Exit(f.stream(), 0, 0));
+        } catch (IOException e) {
+            sendQuietly(new Frame.Error(f.stream(), "storing " + f.path() + " failed: " + e.getMessage()));
+        }
     }
 
     /**

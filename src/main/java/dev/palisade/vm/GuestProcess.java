@@ -72,7 +72,7 @@ public final class GuestProcess {
      * after a lost connection continues from.
      */
     public long offset(Frame.OutputChannel channel) {
-        return collector.firstOffset(channel) + collector.received(channel).length;
+        return collector.offset(channel);
     }
 
     /** The bytes of a channel received so far, starting at {@link #firstOffset}. */

@@ -74,8 +74,10 @@ final class GuestSandbox {
      * @param cwd its working directory (inside the sandbox)
      * @param sessionId the session id (the home is {@code /sessions/<id>}), or null before INIT
      * @param folders the session's mounted folders
+     * @param files read-only files to show: path in the sandbox to the agent's copy
      */
-    List<String> wrap(List<String> argv, String cwd, String sessionId, List<Folder> folders) {
+    List<String> wrap(List<String> argv, String cwd, String sessionId, List<Folder> folders,
+            java.util.Map<String, Path> files) {
         List<String> a = new ArrayList<>();
         StringBuilder script = new StringBuilder("exec \"$@\"");
         for (int i = 0; i < programs.size(); i++) {
@@ -103,6 +105,9 @@ final class GuestSandbox {
         a.addAll(List.of("--tmpfs", home, "--dir", home + "/mnt"));
         for (Folder f : folders) {
             a.addAll(List.of(f.readOnly() ? "--ro-bind" : "--bind", f.target(), f.target()));
+        }
+        for (java.util.Map.Entry<String, Path> f : files.entrySet()) {
+            a.addAll(List.of("--ro-bind", f.getValue().toString(), f.getKey()));
         }
         for (int i = 0; i < programs.size(); i++) {
             a.addAll(List.of("--add-seccomp-fd", Integer.toString(FIRST_FD + i)));

@@ -144,6 +144,14 @@ final class TunnelEnd {
         closeIfDone();
     }
 
+    /**
+     * The channel's connection ended: the other side of this tunnel is gone with it (a re-attaching
+     * host re-attaches commands, not tunnels), so the local socket is closed instead of stalling.
+     */
+    void channelLost() {
+        abort();
+    }
+
     /** A failure on the local socket: both directions end now. */
     private void abort() {
         sendClose();

@@ -316,11 +316,23 @@ public final class Vm implements AutoCloseable {
         List<SharedFolder> folders = config.folders();
         for (int i = 0; i < folders.size(); i++) {
             SharedFolder f = folders.get(i);
-            String target = guestPath(sessionId, f);
             // The agent mounts (commands run under seccomp, which denies mount(2)) and binds the
             // folder into every later command's sandbox with this mode.
-            agent.mount(QemuCommand.slotTag(i), target, f.readOnly(), timeout);
+            agent.mount(QemuCommand.slotTag(i), guestPath(sessionId, f), f.readOnly(), timeout);
         }
+    }
+
+    /**
+     * Gives every later command a read-only file at {@code guestPath} (for example the credential
+     * broker's CA certificate). Commands run under bwrap with a read-only root, so they cannot write
+     * it themselves; the agent keeps the file and binds it into each command's sandbox.
+     *
+     * @param guestPath the absolute path commands see; not under /proc, /dev or /sessions
+     * @param data the contents (at most about 1 MiB: one frame)
+     * @param timeout how long the guest may take
+     */
+    public void putFile(String guestPath, byte[] data, Duration timeout) throws IOException, InterruptedException {
+        agent.putFile(guestPath, data, timeout);
     }
 
     /** The channel to the guest agent (package-private: for tests of the guest side). */

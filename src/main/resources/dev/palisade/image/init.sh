@@ -37,6 +37,8 @@ ip link set lo up 2>/dev/console
 while read -r m; do
     [ -n "$m" ] && insmod "/lib/modules/$m" 2>/dev/console
 done < /etc/palisade/modules
+read -r up _ < /proc/uptime
+echo "palisade-init: modules loaded uptime=$up" > /dev/console
 
 PORT=
 i=0

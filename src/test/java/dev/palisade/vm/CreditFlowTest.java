@@ -103,6 +103,50 @@ class CreditFlowTest {
     }
 
     @Test
+    void aCommandWhoseOutputReaderStallsDoesNotStopAnother() throws Exception {
+        SocketChannel[] p = pair();
+        GuestAgent agent = new GuestAgent(ChannelStreams.in(p[1]), ChannelStreams.out(p[1]), false, Map.of());
+        Thread.ofVirtual().start(() -> {
+            try {
+                agent.run();
+            } catch (IOException e) {
+                // Channel closed at the end of the test.
+            }
+        });
+        try (AgentConnection host = new AgentConnection(p[0])) {
+            host.awaitHello(T);
+            java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+            java.io.ByteArrayOutputStream slowOut = new java.io.ByteArrayOutputStream();
+            // This reader takes one chunk, then stops reading until released.
+            GuestProcess slow = host.start(List.of("seq", "1", "1000000"), PATH, "/", (stderr, data) -> {
+                synchronized (slowOut) {
+                    slowOut.writeBytes(data);
+                }
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            Thread.sleep(1000);
+            ExecResult other = host.start(List.of("seq", "1", "200000"), PATH, "/").await(T);
+            assertThat(other.stdoutText().lines().count()).isEqualTo(200000);
+            assertThat(host.heartbeat(Duration.ofSeconds(5))).isPositive();
+            // The stalled stream got no further than one chunk plus what its window let through.
+            assertThat(slow.offset(Frame.OutputChannel.STDOUT)).isLessThanOrEqualTo(Frame.INITIAL_WINDOW);
+            release.countDown();
+            ExecResult r = slow.await(T);
+            assertThat(r.status()).isZero();
+            String all;
+            synchronized (slowOut) {
+                all = slowOut.toString(java.nio.charset.StandardCharsets.UTF_8);
+            }
+            assertThat(all.lines().count()).isEqualTo(1000000);
+            assertThat(all).startsWith("1\n2\n").endsWith("\n999999\n1000000\n");
+        }
+    }
+
+    @Test
     void aGuestThatOverrunsTheOutputWindowIsRefused() throws Exception {
         SocketChannel[] p = pair();
         try (AgentConnection host = new AgentConnection(p[0]); SocketChannel guest = p[1]) {

@@ -41,7 +41,8 @@ class FrameCodecTest {
                 new Frame.Mount(11, "palisade0", "/sessions/zealous-ramanujan/mnt/Docs", true),
                 new Frame.Mount(13, "palisade3", "/sessions/x/mnt/My Work ü", false),
                 new Frame.Attach(7, 123_456, 0),
-                new Frame.Attached(7, 123_456, 1L << 33, 42));
+                new Frame.Attached(7, 123_456, 1L << 33, 42),
+                new Frame.PutFile(15, "/etc/palisade/ca.pem", "-----BEGIN".getBytes(StandardCharsets.US_ASCII)));
     }
 
     @Test
@@ -53,6 +54,16 @@ class FrameCodecTest {
         }
         assertThatThrownBy(() -> new Frame.Mount(1, "a,b", "/sessions/x/mnt/a", true))
                 .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void putFilePathsArePlainAbsoluteFilesOutsideReservedFolders() {
+        for (String bad : List.of("", "/", "etc/x", "/etc/", "/etc//x", "/etc/../x", "/etc/./x", "/proc/self/x",
+                "/dev/x", "/sessions/s/mnt/A/x")) {
+            assertThatThrownBy(() -> new Frame.PutFile(1, bad, new byte[0])).as(bad)
+                    .isInstanceOf(IllegalArgumentException.class);
+        }
+        assertThat(new Frame.PutFile(1, "/tmp/palisade/ca bundle.pem", new byte[0]).path()).endsWith(".pem");
     }
 
     @Test

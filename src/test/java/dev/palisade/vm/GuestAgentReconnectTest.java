@@ -34,13 +34,18 @@ class GuestAgentReconnectTest {
     static Path dir;
     static Process agent;
     static Path socket;
+    static int httpPort;
 
     @BeforeAll
     static void startAgent() throws IOException {
         socket = dir.resolve("agent.sock");
+        try (java.net.ServerSocket probe = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            httpPort = probe.getLocalPort();
+        }
         String javaBin = ProcessHandle.current().info().command().orElseThrow();
         agent = new ProcessBuilder(javaBin, "--enable-native-access=ALL-UNNAMED", "-cp",
                 System.getProperty("java.class.path"), GuestAgent.class.getName(), "--listen", socket.toString(),
+                "--proxy-ports", Integer.toString(httpPort), "0",
                 "--replay-buffer", Integer.toString(REPLAY)).redirectErrorStream(true)
                 .redirectOutput(dir.resolve("agent.log").toFile()).start();
     }
@@ -152,6 +157,42 @@ class GuestAgentReconnectTest {
             assertThat(replay.stdoutText()).isEqualTo(expected.substring((int) expired));
         } finally {
             h2.close();
+        }
+    }
+
+    @Test
+    void tunnelsEndWithTheConnectionAndTheCommandFinishesForTheNextHost() throws Exception {
+        try (java.net.ServerSocket echo = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            Thread.ofVirtual().start(() -> {
+                try (java.net.Socket s = echo.accept()) {
+                    s.getInputStream().transferTo(s.getOutputStream());
+                } catch (IOException ignored) {
+                    // Test over.
+                }
+            });
+            GuestProcess first;
+            AgentConnection h1 = connect();
+            try {
+                h1.proxies(java.util.Map.of(Frame.ProxyKind.HTTP, echo.getLocalSocketAddress()));
+                first = h1.start(List.of("bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/" + httpPort
+                        + "; echo hi >&3; head -c 3 <&3; cat <&3; echo closed"), PATH, "/");
+                long deadline = System.nanoTime() + T.toNanos();
+                while (first.offset(Frame.OutputChannel.STDOUT) < 3 && System.nanoTime() < deadline) {
+                    Thread.sleep(20);
+                }
+                assertThat(first.received(Frame.OutputChannel.STDOUT)).asString(StandardCharsets.UTF_8).isEqualTo("hi\n");
+            } finally {
+                h1.close();
+            }
+            // The tunnel's host end is gone: the guest closes its end, the command's cat sees EOF.
+            AgentConnection h2 = connect();
+            try {
+                ExecResult rest = h2.attach(first.stream(), 3, first.offset(Frame.OutputChannel.STDERR), T).await(T);
+                assertThat(rest.stdoutText()).isEqualTo("closed\n");
+                assertThat(rest.status()).isZero();
+            } finally {
+                h2.close();
+            }
         }
     }
 

@@ -44,9 +44,34 @@ class VmGuestSandboxTest {
         vm = Vm.boot(new VmConfig(qemu, Accelerator.TCG, image.kernel(), image.initramfs(), dir.resolve("run"), 512,
                 Duration.ofSeconds(180)).withFolders(List.of(new SharedFolder(docs, "Docs", true),
                 new SharedFolder(work, "Work", false))));
+        printBootPhases(dir.resolve("run"));
         vm.agent().send(new Frame.Init(SESSION, System.currentTimeMillis(), new byte[16]));
         vm.agent().awaitHello(T);
         vm.mountFolders(SESSION, T);
+        vm.putFile("/etc/palisade-test/ca.pem", "test CA\n".getBytes(java.nio.charset.StandardCharsets.UTF_8), T);
+    }
+
+    /** Where the cold boot's time went, from the uptime stamps /init and the agent print on the console. */
+    private static void printBootPhases(Path runtimeDir) throws IOException {
+        Path log;
+        try (var s = Files.walk(runtimeDir)) {
+            log = s.filter(p -> p.getFileName().toString().contains("console")).findFirst().orElse(null);
+        }
+        if (log == null) {
+            return;
+        }
+        StringBuilder b = new StringBuilder("BENCH accel=TCG cold boot phases (guest uptime, s):");
+        for (String line : Files.readAllLines(log)) {
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("palisade-(init|agent):? (.*?)uptime=([0-9.]+)")
+                    .matcher(line);
+            if (m.find()) {
+                b.append(" [").append(m.group(2).strip().isEmpty() ? "init" : m.group(2).strip()).append(' ')
+                        .append(m.group(3)).append(']');
+            } else if (line.contains("warm-up took") || line.contains("warm-up steps")) {
+                b.append(" [").append(line.substring(line.indexOf("warm-up")).strip()).append(']');
+            }
+        }
+        System.out.println(b);
     }
 
     @AfterAll
@@ -141,6 +166,14 @@ class VmGuestSandboxTest {
             best = Math.min(best, System.nanoTime() - t0);
         }
         System.out.printf("BENCH accel=TCG sandboxed-exec-true best-of-5=%d ms%n", best / 1_000_000);
+    }
+
+    @Test
+    void aFileTheHostPutIsVisibleAndReadOnly() throws Exception {
+        assertThat(sh("cat /etc/palisade-test/ca.pem").stdoutText()).isEqualTo("test CA\n");
+        ExecResult w = sh("echo evil > /etc/palisade-test/ca.pem");
+        assertThat(w.status()).isNotZero();
+        assertThat(sh("cat /etc/palisade-test/ca.pem").stdoutText()).isEqualTo("test CA\n");
     }
 
     @Test

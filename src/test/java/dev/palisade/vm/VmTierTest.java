@@ -160,15 +160,19 @@ class VmTierTest {
 
             assertThat(run(s, "", List.of(), "no-such-command-here").outcome().status()).isEqualTo(127);
 
-            // A file an extension needs bound (the broker's CA certificate) cannot reach the guest
-            // sandbox: the launch is refused, not run without it.
-            Path ca = Files.writeString(root.resolve("session-ca.pem"), "-----BEGIN CERTIFICATE-----\n");
+            // A file an extension binds read-only (the broker's CA certificate) is there in the guest
+            // sandbox (handed to the agent with PUT_FILE), read-only.
+            Path ca = Files.writeString(root.resolve("session-ca.pem"), "-----BEGIN CERTIFICATE-----\nMIIB\n");
             SandboxExtension caBind = plan -> plan.addBwrapArgs("--ro-bind", ca.toString(), "/etc/palisade-test/ca.pem");
-            assertThatThrownBy(() -> run(s, "", List.of(caBind), "cat", "/etc/palisade-test/ca.pem"))
-                    .isInstanceOf(dev.palisade.sandbox.SandboxException.class).hasMessageContaining(ca.toString())
-                    .hasMessageContaining("--tier namespace");
+            Run seen = run(s, "", List.of(caBind), "sh", "-c", "cat /etc/palisade-test/ca.pem; "
+                    + "echo x >> /etc/palisade-test/ca.pem || echo refused");
+            assertThat(seen.stdout()).isEqualTo("-----BEGIN CERTIFICATE-----\nMIIB\n" + "refused\n");
+            // A read-write bind (an allowed Unix socket) cannot be honoured in the guest: refused.
+            SandboxExtension rwBind = plan -> plan.addBwrapArgs("--bind", ca.toString(), "/run/agent.sock");
+            assertThatThrownBy(() -> run(s, "", List.of(rwBind), "true"))
+                    .isInstanceOf(dev.palisade.sandbox.SandboxException.class).hasMessageContaining("--tier namespace");
             assertThat(events).filteredOn(e -> e instanceof ExitEvent).extracting(e -> ((ExitEvent) e).status())
-                    .containsExactly(7, 143, 127);
+                    .containsExactly(7, 143, 127, 0);
         }
     }
 
