@@ -252,6 +252,33 @@ public final class Libc {
         }
     }
 
+    /** fcntl(2) F_SETPIPE_SZ (Linux 2.6.35). */
+    static final int F_SETPIPE_SZ = 1031;
+
+    /**
+     * Sets a pipe's capacity (fcntl(2) F_SETPIPE_SZ); an unprivileged process may go up to
+     * /proc/sys/fs/pipe-max-size (1 MiB by default).
+     *
+     * @param fd either end of the pipe
+     * @param bytes the wanted capacity
+     * @return the capacity the kernel set (a power of two, at least {@code bytes})
+     * @throws NativeException on failure (EPERM above the limit, EBUSY if the pipe holds more)
+     */
+    public static int setPipeSize(int fd, int bytes) throws NativeException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = newState(arena);
+            int r = (int) FCNTL.invokeExact(state, fd, F_SETPIPE_SZ, bytes);
+            if (r < 0) {
+                throw new NativeException("fcntl(F_SETPIPE_SZ)", errno(state));
+            }
+            return r;
+        } catch (NativeException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new AssertionError("fcntl", t);
+        }
+    }
+
     /**
      * Reads up to {@code max} bytes (read(2)), retrying on EINTR.
      *
@@ -268,6 +295,35 @@ public final class Libc {
                 long n = (long) READ.invokeExact(state, fd, buf, (long) max);
                 if (n >= 0) {
                     return buf.asSlice(0, n).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE);
+                }
+                int e = errno(state);
+                if (e != Errno.EINTR) {
+                    throw new NativeException("read(" + fd + ")", e);
+                }
+            }
+        } catch (NativeException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new AssertionError("read", t);
+        }
+    }
+
+    /**
+     * Reads into a caller's buffer (read(2)), retrying on EINTR: for hot loops that reuse one
+     * native buffer instead of allocating per call.
+     *
+     * @param fd the descriptor
+     * @param buf where the bytes go; at most its size is read
+     * @return the number of bytes read; 0 at end of file
+     * @throws NativeException on failure
+     */
+    public static long read(int fd, MemorySegment buf) throws NativeException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = newState(arena);
+            while (true) {
+                long n = (long) READ.invokeExact(state, fd, buf, buf.byteSize());
+                if (n >= 0) {
+                    return n;
                 }
                 int e = errno(state);
                 if (e != Errno.EINTR) {
