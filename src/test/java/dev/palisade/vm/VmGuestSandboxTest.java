@@ -179,6 +179,15 @@ class VmGuestSandboxTest {
     }
 
     @Test
+    void manyCommandsDoNotExhaustTheAgentsMemory() throws Exception {
+        // Finished commands keep their replay buffers for a while: their memory must stay bounded.
+        for (int i = 0; i < 60; i++) {
+            assertThat(vm.exec(List.of("echo", Integer.toString(i)), PATH, "/", T).stdoutText()).isEqualTo(i + "\n");
+        }
+        assertThat(vm.heartbeat(Duration.ofSeconds(10))).isPositive();
+    }
+
+    @Test
     void execLatencyInTheSandbox() throws Exception {
         long best = Long.MAX_VALUE;
         for (int i = 0; i < 5; i++) {
