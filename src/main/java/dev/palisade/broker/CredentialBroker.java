@@ -148,6 +148,20 @@ public final class CredentialBroker implements TunnelInterceptor, SandboxExtensi
         throw new IllegalArgumentException("no credential named " + credentialName);
     }
 
+    /**
+     * What output shown on the host must not contain, per credential name: its current real
+     * secret and its placeholder. For output filters (the daemon redacts these); never log it.
+     *
+     * @return name to the secret and the placeholder, in credential order
+     */
+    public Map<String, List<String>> redactions() {
+        Map<String, List<String>> out = new LinkedHashMap<>();
+        for (Binding b : core.bindings()) {
+            out.put(b.spec().name(), List.of(b.secret().peek(), b.placeholder()));
+        }
+        return out;
+    }
+
     /** The session CA certificate in PEM form. */
     public String caCertificatePem() throws IOException {
         return TrustFiles.pem(ca.certificate());

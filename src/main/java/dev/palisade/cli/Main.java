@@ -6,7 +6,8 @@ import picocli.CommandLine.Command;
 /** Entry point of the {@code palisade} launcher. */
 @Command(name = "palisade", mixinStandardHelpOptions = true, scope = picocli.CommandLine.ScopeType.INHERIT, version = "palisade 0.1.0",
         description = "Run AI agents and untrusted commands in layered isolation.",
-        subcommands = {RunCommand.class, PolicyCommand.class, DoctorCommand.class, SeccompCommand.class, UndoCommand.class, dev.palisade.image.ImageCommand.class, DaemonCommand.class})
+        subcommands = {RunCommand.class, PolicyCommand.class, DoctorCommand.class, SeccompCommand.class, UndoCommand.class, dev.palisade.image.ImageCommand.class, DaemonCommand.class,
+                SessionCommand.class, ExecCommand.class, LogsCommand.class, CpCommand.class})
 public final class Main {
     /** Exit status when Palisade itself fails (DESIGN.md). */
     static final int FAILED = 125;

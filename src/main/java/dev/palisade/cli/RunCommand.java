@@ -167,6 +167,7 @@ final class RunCommand implements Callable<Integer> {
             if (dryRun) {
                 return Fail.with("--dry-run prints a bwrap command line; the vm tier has none");
             }
+
         }
         for (String w : limits.warnings()) {
             System.err.println("palisade: WARNING: " + w);

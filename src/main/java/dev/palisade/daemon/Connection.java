@@ -15,7 +15,10 @@ import java.util.Map;
 import dev.palisade.paths.Mount;
 import dev.palisade.paths.MountValidator;
 import dev.palisade.paths.PathRefusedException;
-import dev.palisade.policy.FilesystemPolicy;
+import dev.palisade.policy.MountEntry;
+import dev.palisade.policy.Policy;
+import dev.palisade.policy.PolicyException;
+import dev.palisade.policy.PolicyParser;
 import dev.palisade.sandbox.Outcome;
 import dev.palisade.sandbox.SandboxException;
 import dev.palisade.sandbox.SandboxSession;
@@ -124,6 +127,8 @@ final class Connection implements Runnable {
                 process(r).subscribe(outbox);
                 yield "{}";
             }
+            case "file.stat", "file.list", "file.read", "file.write", "file.mkdir", "file.move", "file.delete" ->
+                    FileRequests.dispatch(r, session(r));
             default -> throw new ProtocolException("unknown-op", "unknown op '" + r.op() + "'");
         };
     }
@@ -132,11 +137,7 @@ final class Connection implements Runnable {
         String id = r.optText("session");
         try {
             if (id == null) {
-                // Generated ids can collide (a few thousand combinations): draw again.
-                id = SessionIds.generate();
-                for (int i = 0; i < 100 && daemon.sessions.containsKey(id); i++) {
-                    id = SessionIds.generate();
-                }
+                id = freshId();
             } else {
                 id = SessionIds.validate(id);
             }
@@ -145,7 +146,15 @@ final class Connection implements Runnable {
         }
         Path home = Path.of(System.getProperty("user.home"));
         MountValidator validator = new MountValidator(Path.of("/"), home, List.of(DaemonPaths.stateDir()));
+        Policy policy = policy(r);
         List<Mount> mounts = new ArrayList<>();
+        for (MountEntry e : policy.mounts()) {
+            try {
+                mounts.add(validator.validate(e.path(), e.access(), e.name(), e.allowSensitive()));
+            } catch (PathRefusedException ex) {
+                throw new ProtocolException("path-refused", ex.getMessage());
+            }
+        }
         JsonNode folders = r.body().get("folders");
         if (folders != null && !folders.isArray()) {
             throw new ProtocolException("wrong-type", "field 'folders' must be an array of strings PATH[:ro|:rw]");
@@ -165,17 +174,68 @@ final class Connection implements Runnable {
         if (daemon.sessions.containsKey(id)) {
             throw new ProtocolException("session-exists", "session " + id + " exists");
         }
+        SandboxSession s = null;
+        boolean generated = r.optText("session") == null;
+        for (int attempt = 0; s == null; attempt++) {
+            try {
+                // The file guard's FUSE view is not used by the daemon yet: its rules are enforced by bind
+                // masks inside and by the file API outside.
+                s = SandboxSession.open(new SessionSpec(id, Tier.NAMESPACE, mounts, policy.filesystem(), home, true));
+            } catch (SandboxException | IllegalArgumentException e) {
+                // A generated id may be held by another palisade process (its session lock): draw again.
+                if (generated && attempt < 20 && String.valueOf(e.getMessage()).contains("in use")) {
+                    id = freshId();
+                    continue;
+                }
+                throw new ProtocolException("session-failed", e.getMessage());
+            }
+        }
+        SessionPolicy perCommand;
         try {
-            SandboxSession s = SandboxSession.open(new SessionSpec(id, Tier.NAMESPACE, mounts, FilesystemPolicy.DEFAULT,
-                    home, true));
-            daemon.sessions.put(id, new DaemonSession(s));
-            String info = describe(daemon.sessions.get(id));
+            perCommand = SessionPolicy.start(id, policy, dev.palisade.api.EventSink.NONE);
+        } catch (ProtocolException e) {
+            s.close();
+            throw e;
+        }
+        try {
+            daemon.sessions.put(id, new DaemonSession(s, perCommand));
+        } catch (IOException e) {
+            s.close();
+            perCommand.close();
+            throw new ProtocolException("session-failed", "cannot open the folders of session " + id + ": "
+                    + e.getMessage());
+        }
+        String info = describe(daemon.sessions.get(id));
+        try {
             daemon.records.record(id, info);
-            return info;
-        } catch (SandboxException | IllegalArgumentException e) {
-            throw new ProtocolException("session-failed", e.getMessage());
         } catch (IOException e) {
             throw new ProtocolException("state-failed", "cannot record session " + id + ": " + e.getMessage());
+        }
+        return info;
+    }
+
+    /** A generated id no session of this daemon has (a few thousand combinations: draw again on a clash). */
+    private String freshId() {
+        String id = SessionIds.generate();
+        for (int i = 0; i < 100 && daemon.sessions.containsKey(id); i++) {
+            id = SessionIds.generate();
+        }
+        return id;
+    }
+
+    /** The optional {@code policy} field: an object in the policy file format (docs/policy.md). */
+    private static Policy policy(Request r) throws ProtocolException {
+        JsonNode p = r.body().get("policy");
+        if (p == null || p.isNull()) {
+            return Policy.DEFAULT;
+        }
+        if (!p.isObject()) {
+            throw new ProtocolException("wrong-type", "field 'policy' must be an object in the policy file format");
+        }
+        try {
+            return new PolicyParser().parse(p.toString());
+        } catch (PolicyException e) {
+            throw new ProtocolException("bad-policy", e.getMessage());
         }
     }
 
@@ -282,7 +342,7 @@ final class Connection implements Runnable {
         boolean subscribe = sub == null || sub.isNull() || sub.asBoolean();
         String pid = s.nextProcessId();
         try {
-            DaemonProcess p = new DaemonProcess(pid, s.sandbox, argv, env, cwd, "pipe".equals(stdin),
+            DaemonProcess p = new DaemonProcess(pid, s, argv, env, cwd, "pipe".equals(stdin),
                     subscribe ? outbox : null);
             s.processes.put(pid, p);
         } catch (IOException e) {
@@ -297,11 +357,7 @@ final class Connection implements Runnable {
         if (sig == null || !sig.isIntegralNumber() || sig.asInt() < 1 || sig.asInt() > 64) {
             throw new ProtocolException("wrong-type", "field 'signal' must be a signal number 1..64");
         }
-        try {
-            return "{\"signalled\":" + p.signal(sig.asInt(), false) + "}";
-        } catch (IOException e) {
-            throw new ProtocolException("signal-failed", e.getMessage());
-        }
+        return "{\"signalled\":" + p.signal(sig.asInt(), false) + "}";
     }
 
     private String waitFor(DaemonProcess p) throws ProtocolException {

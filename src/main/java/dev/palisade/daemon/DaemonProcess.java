@@ -1,10 +1,10 @@
 package dev.palisade.daemon;
 
-import java.io.FileInputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -35,9 +35,16 @@ final class DaemonProcess {
     private final Thread runner;
     private final List<Thread> readers = new ArrayList<>();
 
-    DaemonProcess(String id, SandboxSession session, List<String> argv, java.util.Map<String, String> env,
+    private final SessionPolicy.Launch launch;
+    private final dev.palisade.sandbox.CommandHandle handle = new dev.palisade.sandbox.CommandHandle();
+    private final StdinPump stdinPump;
+
+    DaemonProcess(String id, DaemonSession ds, List<String> argv, java.util.Map<String, String> env,
             String cwd, boolean stdinOpen, Outbox first) throws IOException {
         this.id = id;
+        SandboxSession session = ds.sandbox;
+        this.launch = ds.policy.launch(id.substring(id.lastIndexOf('/') + 1), EventSink.NONE);
+        java.util.Map<String, List<String>> secrets = ds.policy.redactions();
         this.sessionId = session.spec().id();
         if (first != null) {
             subscribers.add(first);
@@ -45,34 +52,25 @@ final class DaemonProcess {
         stdin = Libc.pipe();
         stdout = Libc.pipe();
         stderr = Libc.pipe();
+        widen(stdout);
+        widen(stderr);
         if (!stdinOpen) {
             Libc.closeQuietly(stdin[1]);
             stdin[1] = -1;
         }
-        Exec exec = new Exec(argv, env, cwd, List.of(), EventSink.NONE,
+        Exec exec = new Exec(argv, env, cwd, launch.extensions(), EventSink.NONE,
                 new int[] {stdin[0], stdout[1], stderr[1]}, false);
-        InputStream out = null;
-        try {
-            out = openReadEnd(stdout);
-            InputStream err = openReadEnd(stderr);
-            readers.add(reader("stdout", out, session));
-            readers.add(reader("stderr", err, session));
-        } catch (IOException e) {
-            if (out != null) {
-                out.close();
-            }
-            for (int fd : new int[] {stdin[0], stdin[1], stdout[1], stderr[0], stderr[1]}) {
-                Libc.closeQuietly(fd);
-            }
-            throw e;
-        }
+        // The read ends belong to the reader threads from here on; each closes its own.
+        readers.add(reader("stdout", stdout[0], session, secrets));
+        readers.add(reader("stderr", stderr[0], session, secrets));
+        stdinPump = stdinOpen ? new StdinPump(id, stdin[1]) : null;
         runner = Thread.ofVirtual().name("exec-" + id).start(() -> run(session, exec));
     }
 
     private void run(SandboxSession session, Exec exec) {
         Outcome o;
         try {
-            o = session.run(exec);
+            o = session.run(exec, handle);
         } catch (SandboxException | RuntimeException e) {
             failure = e.getMessage();
             o = new Outcome(125, 0, "failed", String.valueOf(e.getMessage()));
@@ -81,6 +79,9 @@ final class DaemonProcess {
             Libc.closeQuietly(stdin[0]);
             Libc.closeQuietly(stdout[1]);
             Libc.closeQuietly(stderr[1]);
+            if (launch.netDir() != null) {
+                dev.palisade.sandbox.RuntimeDirs.deleteTree(launch.netDir());
+            }
         }
         for (Thread t : readers) {
             try {
@@ -100,40 +101,49 @@ final class DaemonProcess {
     }
 
     /**
-     * A Java stream on the read end of {@code pipe}, reopened through /proc (proc(5): /proc/pid/fd);
-     * the original read descriptor is closed. This must happen here, while our write end is still
-     * open: opening a pipe for reading blocks until it has a writer (fifo(7)), so a reader that
-     * opened it only after the command ended and the write ends were closed would wait forever.
+     * Output pipe capacity, and the read size of a stream that fills its buffer: larger reads mean
+     * fewer, larger events for a fast writer. Only the pipe's slots are reserved up front; its
+     * pages are allocated as data arrives.
      */
-    private static InputStream openReadEnd(int[] pipe) throws IOException {
+    static final int PIPE_SIZE = 1 << 20;
+
+    private static void widen(int[] pipe) {
         try {
-            return new FileInputStream("/proc/self/fd/" + pipe[0]);
-        } finally {
-            Libc.closeQuietly(pipe[0]);
-            pipe[0] = -1;
+            Libc.setPipeSize(pipe[1], PIPE_SIZE);
+        } catch (NativeException e) {
+            // Above pipe-max-size or out of pipe-user-pages: the default 64 KiB works, only slower.
+            LOG.log(System.Logger.Level.DEBUG, "pipe stays at its default size: " + e.getMessage());
         }
     }
 
-    private Thread reader(String stream, InputStream pipe, SandboxSession session) {
-        PathRewriter rewriter = new PathRewriter(session.translator());
+    private Thread reader(String stream, int fd, SandboxSession session,
+            java.util.Map<String, List<String>> secrets) {
+        OutputChain rewriter = new OutputChain(new PathRewriter(session.translator()), new SecretRedactor(secrets));
         // A platform thread: a read(2) on a pipe blocks in native code and pins a virtual thread to
         // its carrier without compensation. Two such readers pinned both carriers of a 2-core machine,
         // so the virtual thread that would start the command (and end the reads) never ran.
         return Thread.ofPlatform().daemon(true).name(stream + "-" + id).start(() -> {
             long seq = 0;
             long offset = 0;
-            byte[] buf = new byte[65536];
-            try (InputStream in = pipe) {
-                int n;
-                while ((n = in.read(buf)) > 0) {
-                    byte[] out = rewriter.apply(java.util.Arrays.copyOf(buf, n));
+            // read(2) straight into one native buffer, one copy out per chunk. Small until a read
+            // fills it: most commands print little, and a daemon runs hundreds.
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment buf = arena.allocate(65536);
+                long n;
+                while ((n = Libc.read(fd, buf)) > 0) {
+                    byte[] out = rewriter.apply(buf.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE));
+                    if (n == buf.byteSize() && buf.byteSize() < PIPE_SIZE) {
+                        buf = arena.allocate(PIPE_SIZE);
+                    }
                     if (out.length > 0) {
                         publish(stream, seq++, offset, out);
                         offset += out.length;
                     }
                 }
-            } catch (IOException e) {
+            } catch (NativeException e) {
                 LOG.log(System.Logger.Level.WARNING, "reading " + stream + " of " + id + ": " + e.getMessage());
+            } finally {
+                Libc.closeQuietly(fd);
             }
             byte[] rest = rewriter.flush();
             if (rest.length > 0) {
@@ -143,11 +153,23 @@ final class DaemonProcess {
     }
 
     private void publish(String stream, long seq, long offset, byte[] data) {
-        String ev = "{\"event\":\"output\",\"session\":" + Json.str(sessionId) + ",\"process\":" + Json.str(id)
-                + ",\"stream\":\"" + stream + "\",\"seq\":" + seq + ",\"offset\":" + offset
-                + ",\"data\":\"" + Base64.getEncoder().encodeToString(data) + "\"}";
+        if (subscribers.isEmpty()) {
+            return;
+        }
+        // Built as bytes once for all subscribers: the frames are ASCII (JSON with base64 data), and
+        // the hot path of a 500 MB/s stream cannot afford a String and its UTF-8 copy per chunk.
+        byte[] head = ("{\"event\":\"output\",\"session\":" + Json.str(sessionId) + ",\"process\":" + Json.str(id)
+                + ",\"stream\":\"" + stream + "\",\"seq\":" + seq + ",\"offset\":" + offset + ",\"data\":\"")
+                .getBytes(StandardCharsets.UTF_8);
+        byte[] b64 = Base64.getEncoder().encode(data);
+        byte[] line = new byte[head.length + b64.length + 3];
+        System.arraycopy(head, 0, line, 0, head.length);
+        System.arraycopy(b64, 0, line, head.length, b64.length);
+        line[line.length - 3] = '"';
+        line[line.length - 2] = '}';
+        line[line.length - 1] = '\n';
         for (Outbox s : subscribers) {
-            s.offer(id, stream, ev, data.length);
+            s.offer(id, stream, line, data.length);
         }
     }
 
@@ -163,21 +185,17 @@ final class DaemonProcess {
         subscribers.remove(o);
     }
 
-    synchronized void writeStdin(byte[] data) throws ProtocolException {
-        if (stdin[1] < 0) {
-            throw new ProtocolException("stdin-closed", "the standard input of " + id + " is closed");
+    /** Queues input for the command (see {@link StdinPump}); never blocks. */
+    void writeStdin(byte[] data) throws ProtocolException {
+        if (stdinPump == null) {
+            throw new ProtocolException("stdin-closed", "the standard input of " + id + " is not a pipe");
         }
-        try {
-            Libc.writeAll(stdin[1], data);
-        } catch (NativeException e) {
-            throw new ProtocolException("stdin-failed", "writing to " + id + ": " + e.getMessage());
-        }
+        stdinPump.offer(data);
     }
 
-    synchronized void closeStdin() {
-        if (stdin[1] >= 0) {
-            Libc.closeQuietly(stdin[1]);
-            stdin[1] = -1;
+    void closeStdin() {
+        if (stdinPump != null) {
+            stdinPump.close();
         }
     }
 
@@ -202,42 +220,12 @@ final class DaemonProcess {
     }
 
     /**
-     * Signals the command. SandboxSession keeps its pids private, so the processes are found by
-     * what they hold: every process whose descriptor 1 is this command's stdout pipe (proc(5)).
-     * bwrap itself is skipped unless {@code all}, as it would turn a SIGTERM into its own death.
+     * Signals the command through the launcher's handle: its process group, as learned from
+     * bwrap's {@code --info-fd}; with {@code all}, SIGKILL to bwrap, which ends the whole sandbox.
+     *
+     * @return how many were signalled: 0 before the command runs or after it ended
      */
-    int signal(int sig, boolean all) throws IOException {
-        String pipe = Files.readSymbolicLink(Path.of("/proc/self/fd/" + stdoutWriteFd())).toString();
-        int hit = 0;
-        try (var procs = Files.list(Path.of("/proc"))) {
-            for (Path p : (Iterable<Path>) procs::iterator) {
-                String name = p.getFileName().toString();
-                if (!name.chars().allMatch(Character::isDigit)) {
-                    continue;
-                }
-                try {
-                    String target = Files.readSymbolicLink(p.resolve("fd/1")).toString();
-                    if (!target.equals(pipe) || Integer.parseInt(name) == ProcessHandle.current().pid()) {
-                        continue;
-                    }
-                    String comm = Files.readString(p.resolve("comm")).strip();
-                    if (!all && comm.equals("bwrap")) {
-                        continue;
-                    }
-                    Libc.kill(Integer.parseInt(name), sig);
-                    hit++;
-                } catch (IOException e) {
-                    // Gone or not ours: nothing to signal.
-                }
-            }
-        }
-        return hit;
-    }
-
-    private int stdoutWriteFd() throws IOException {
-        if (outcome != null) {
-            throw new IOException("process " + id + " has ended");
-        }
-        return stdout[1];
+    int signal(int sig, boolean all) {
+        return (all ? handle.kill() : handle.signal(sig)) ? 1 : 0;
     }
 }

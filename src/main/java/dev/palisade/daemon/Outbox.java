@@ -35,22 +35,23 @@ final class Outbox {
      * Queues an output event unless the budget is spent.
      *
      * @param key process and stream, for the {@code lost} count
-     * @param json the event
+     * @param line the event, encoded, with its newline; shared between subscribers, never modified
      * @param dataBytes how many output bytes it carries
      */
-    synchronized void offer(String process, String stream, String json, int dataBytes) {
+    synchronized void offer(String process, String stream, byte[] line, int dataBytes) {
         if (closed) {
             return;
         }
-        String key = process + "\0" + stream;
-        if (queued + json.length() > BUDGET) {
-            long[] n = lost.computeIfAbsent(key, k -> new long[2]);
+        if (queued + line.length > BUDGET) {
+            long[] n = lost.computeIfAbsent(process + "\0" + stream, k -> new long[2]);
             n[0] += dataBytes;
             n[1]++;
             return;
         }
         flushLost();
-        put(json);
+        queue.add(line);
+        queued += line.length;
+        notifyAll();
     }
 
     private void flushLost() {

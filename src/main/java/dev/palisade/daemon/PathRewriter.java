@@ -25,6 +25,9 @@ final class PathRewriter {
     }
 
     byte[] apply(byte[] chunk) {
+        if (held.length == 0 && !mayHoldPath(chunk)) {
+            return chunk; // the common case, binary or plain output: no copy, no decoding
+        }
         byte[] all = held.length == 0 ? chunk : concat(held, chunk);
         int cut = all.length;
         int nl = lastIndexOf(all, (byte) '\n');
@@ -41,8 +44,28 @@ final class PathRewriter {
         return rewrite(rest);
     }
 
+    private static final String MARK = "/sessions/";
+
+    /**
+     * Whether a chunk holds {@code /sessions/}, or ends in a proper prefix of it (a path cut by the
+     * read). If neither, no path in it needs rewriting and none can be completed by the next chunk.
+     * The search runs on a Latin-1 view, whose String.indexOf the JIT vectorises.
+     */
+    private static boolean mayHoldPath(byte[] b) {
+        String s = new String(b, StandardCharsets.ISO_8859_1);
+        if (s.indexOf(MARK) >= 0) {
+            return true;
+        }
+        for (int i = Math.max(0, b.length - MARK.length() + 1); i < b.length; i++) {
+            if (b[i] == '/' && MARK.startsWith(s.substring(i))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private byte[] rewrite(byte[] b) {
-        if (b.length == 0 || !contains(b, "/sessions/".getBytes(StandardCharsets.US_ASCII))) {
+        if (b.length == 0 || new String(b, StandardCharsets.ISO_8859_1).indexOf(MARK) < 0) {
             return b;
         }
         try {
@@ -76,18 +99,5 @@ final class PathRewriter {
             }
         }
         return -1;
-    }
-
-    private static boolean contains(byte[] a, byte[] needle) {
-        outer:
-        for (int i = 0; i + needle.length <= a.length; i++) {
-            for (int j = 0; j < needle.length; j++) {
-                if (a[i + j] != needle[j]) {
-                    continue outer;
-                }
-            }
-            return true;
-        }
-        return false;
     }
 }

@@ -47,6 +47,14 @@ final class StateRecords {
                 Path sessions = RuntimeDirs.base().resolve("sessions");
                 RuntimeDirs.deleteTree(sessions.resolve(id));
                 Files.deleteIfExists(sessions.resolve(id + ".lock"));
+                // The network bridges' folders of its commands (SessionPolicy.launch).
+                try (var nets = Files.list(RuntimeDirs.base())) {
+                    for (Path n : (Iterable<Path>) nets::iterator) {
+                        if (n.getFileName().toString().startsWith("net-" + id + "-p")) {
+                            RuntimeDirs.deleteTree(n);
+                        }
+                    }
+                }
                 Files.deleteIfExists(f);
             }
         }

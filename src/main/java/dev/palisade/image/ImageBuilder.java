@@ -39,6 +39,8 @@ public final class ImageBuilder {
     public record Inputs(Path kernel, String kernelRelease, Path modulesRoot, Path busybox) {
     }
 
+    private static final int CHUNK = 1 << 20;
+
     private ImageBuilder() {
     }
 
@@ -92,6 +94,22 @@ public final class ImageBuilder {
      */
     public static Manifest build(Inputs in, AgentRuntime agent, String name, String version, Path out)
             throws IOException {
+        return build(in, agent, name, version, out, Progress.NONE);
+    }
+
+    /**
+     * Builds a bundle directory, reporting the compression of each part.
+     *
+     * @param in the inputs
+     * @param agent the Java runtime and classes for the guest agent, or null for the shim only
+     * @param name the image name
+     * @param version the image version
+     * @param out the bundle directory to create; must not exist
+     * @param progress where to report
+     * @return the manifest written
+     */
+    public static Manifest build(Inputs in, AgentRuntime agent, String name, String version, Path out,
+            Progress progress) throws IOException {
         if (Files.exists(out)) {
             throw new ImageException(out + " already exists");
         }
@@ -108,8 +126,8 @@ public final class ImageBuilder {
         try {
             Files.createDirectory(tmp.resolve("parts"));
             List<Part> parts = new ArrayList<>();
-            parts.add(writePart(tmp, "vmlinuz", kernel));
-            parts.add(writePart(tmp, "initramfs", initramfs));
+            parts.add(writePart(tmp, "vmlinuz", kernel, progress));
+            parts.add(writePart(tmp, "initramfs", initramfs, progress));
             Manifest m = new Manifest(Manifest.FORMAT, name, version, in.kernelRelease(), parts, files);
             Files.write(tmp.resolve("manifest.json"), json().writeValueAsBytes(m));
             Files.move(tmp, out);
@@ -133,10 +151,16 @@ public final class ImageBuilder {
         return JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build();
     }
 
-    private static Part writePart(Path bundle, String name, byte[] data) throws IOException {
+    private static Part writePart(Path bundle, String name, byte[] data, Progress progress) throws IOException {
         Path file = bundle.resolve("parts").resolve(name + ".zst");
+        String phase = "compress " + name;
+        progress.update(phase, 0, data.length);
         try (OutputStream o = ZstdOutputStream.create(Files.newOutputStream(file))) {
-            o.write(data);
+            for (int at = 0; at < data.length; at += CHUNK) {
+                int n = Math.min(CHUNK, data.length - at);
+                o.write(data, at, n);
+                progress.update(phase, at + n, data.length);
+            }
         }
         return new Part(name, data.length, Sha256.hex(data), Sha256.hex(file));
     }

@@ -54,13 +54,13 @@ public final class ImageCommand {
                     Path parent = out.toAbsolutePath().getParent();
                     Path tmp = Files.createTempDirectory(parent, ".build-");
                     try {
-                        m = ImageBuilder.build(in, agent, name, version, tmp.resolve("bundle"));
+                        m = ImageBuilder.build(in, agent, name, version, tmp.resolve("bundle"), TerminalProgress.forConsole());
                         ImageBuilder.pack(tmp.resolve("bundle"), out);
                     } finally {
                         Trees.deleteQuietly(tmp);
                     }
                 } else {
-                    m = ImageBuilder.build(in, agent, name, version, out);
+                    m = ImageBuilder.build(in, agent, name, version, out, TerminalProgress.forConsole());
                 }
                 System.out.println("built " + m.installName() + " (guest kernel " + m.kernelRelease() + ") at " + out);
                 return 0;
@@ -82,7 +82,8 @@ public final class ImageCommand {
         @Override
         public Integer call() {
             try {
-                InstalledImage img = ImageInstaller.install(bundle, store != null ? store : ImageInstaller.defaultStore());
+                InstalledImage img = ImageInstaller.install(bundle,
+                        store != null ? store : ImageInstaller.defaultStore(), TerminalProgress.forConsole());
                 System.out.println("installed " + img.manifest().installName() + " at " + img.dir());
                 return 0;
             } catch (IOException e) {

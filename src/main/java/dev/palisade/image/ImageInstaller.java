@@ -74,13 +74,27 @@ public final class ImageInstaller {
      * @throws ImageException on any verification failure; nothing is installed then
      */
     public static InstalledImage install(Path bundle, Path store) throws IOException {
+        return install(bundle, store, Progress.NONE);
+    }
+
+    /**
+     * Verifies and installs a bundle like {@link #install(Path, Path)}, reporting the hashing and
+     * unpacking of each part.
+     *
+     * @param bundle the bundle directory or archive file
+     * @param store the image store
+     * @param progress where to report
+     * @return the installed image
+     * @throws ImageException on any verification failure; nothing is installed then
+     */
+    public static InstalledImage install(Path bundle, Path store, Progress progress) throws IOException {
         if (Files.isRegularFile(bundle)) {
             // A bundle file is unpacked beside the store, then verified like a directory.
             Files.createDirectories(store);
             Path unpacked = Files.createTempDirectory(store, ".unpack-");
             try {
                 BundleArchive.extract(bundle, unpacked);
-                return install(unpacked, store);
+                return install(unpacked, store, progress);
             } finally {
                 Trees.deleteQuietly(unpacked);
             }
@@ -94,7 +108,7 @@ public final class ImageInstaller {
         Path tmp = Files.createTempDirectory(store, ".install-");
         try {
             for (Part p : m.parts()) {
-                unpack(bundle, p, tmp.resolve(p.name()));
+                unpack(bundle, p, tmp.resolve(p.name()), progress);
             }
             Files.copy(bundle.resolve("manifest.json"), tmp.resolve("manifest.json"));
             try {
@@ -120,18 +134,20 @@ public final class ImageInstaller {
         return new InstalledImage(have, target);
     }
 
-    private static void unpack(Path bundle, Part p, Path dest) throws IOException {
+    private static void unpack(Path bundle, Part p, Path dest, Progress progress) throws IOException {
         Path src = bundle.resolve(p.bundleFile());
         if (!Files.isRegularFile(src, LinkOption.NOFOLLOW_LINKS)) {
             throw new ImageException("part '" + p.name() + "' is missing from the bundle (" + p.bundleFile() + ")");
         }
-        String compressed = Sha256.hex(src);
+        String compressed = hashWithProgress(src, "verify " + p.name(), progress);
         if (!compressed.equals(p.compressedSha256())) {
             throw new ImageException("part '" + p.name() + "' is corrupt: SHA-256 of " + p.bundleFile() + " is "
                     + compressed + ", the manifest says " + p.compressedSha256());
         }
         MessageDigest d = Sha256.digest();
         long total = 0;
+        String phase = "unpack " + p.name();
+        progress.update(phase, 0, p.size());
         try (InputStream in = ZstdInputStream.create(Files.newInputStream(src));
                 OutputStream out = Files.newOutputStream(dest)) {
             byte[] buf = new byte[1 << 16];
@@ -143,15 +159,34 @@ public final class ImageInstaller {
                 }
                 d.update(buf, 0, n);
                 out.write(buf, 0, n);
+                progress.update(phase, total, p.size());
             }
         } catch (RuntimeException e) {
             // The decompressor reports malformed input with unchecked exceptions.
             throw new ImageException("part '" + p.name() + "' is not valid zstd: " + e.getMessage(), e);
         }
+        progress.update(phase, p.size(), p.size());
         String plain = HexFormat.of().formatHex(d.digest());
         if (total != p.size() || !plain.equals(p.sha256())) {
             throw new ImageException("part '" + p.name() + "' does not match the manifest after decompression: "
                     + total + " bytes with SHA-256 " + plain + ", expected " + p.size() + " bytes with " + p.sha256());
         }
+    }
+
+    private static String hashWithProgress(Path file, String phase, Progress progress) throws IOException {
+        MessageDigest d = Sha256.digest();
+        long size = Files.size(file);
+        long done = 0;
+        progress.update(phase, 0, size);
+        try (InputStream in = Files.newInputStream(file)) {
+            byte[] buf = new byte[1 << 16];
+            for (int n; (n = in.read(buf)) > 0;) {
+                d.update(buf, 0, n);
+                done += n;
+                progress.update(phase, done, size);
+            }
+        }
+        progress.update(phase, size, size);
+        return HexFormat.of().formatHex(d.digest());
     }
 }

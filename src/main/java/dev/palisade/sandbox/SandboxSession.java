@@ -305,6 +305,26 @@ public final class SandboxSession implements AutoCloseable {
      * @throws SandboxException when Palisade itself fails (status 125)
      */
     public Outcome run(Exec exec) throws SandboxException {
+        return run(exec, new CommandHandle());
+    }
+
+    /**
+     * Runs a command and waits for it; another thread may signal it through {@code handle}.
+     *
+     * @param exec the command
+     * @param handle attached while the command runs, detached when it has ended
+     * @return how it ended
+     * @throws SandboxException when Palisade itself fails (status 125)
+     */
+    public Outcome run(Exec exec, CommandHandle handle) throws SandboxException {
+        try {
+            return launch(exec, handle);
+        } finally {
+            handle.detach();
+        }
+    }
+
+    private Outcome launch(Exec exec, CommandHandle handle) throws SandboxException {
         Instant started = Instant.now();
         LaunchPlan plan = new LaunchPlan(spec.tier(), exec.stdio());
         List<SandboxExtension> prepared = new ArrayList<>();
@@ -325,8 +345,10 @@ public final class SandboxSession implements AutoCloseable {
             String hostCwd = spec.tier() == Tier.DIRECT ? directCwd(cwd) : translator.toHost(cwd).map(Path::toString).orElse(null);
             exec.events().accept(new StartEvent(Instant.now(), spec.id(), spec.tier().cliName(), exec.argv(), hostCwd));
             Outcome o = switch (spec.tier()) {
-                case NAMESPACE -> runNamespace(exec, plan, cwd, prepared);
-                case DIRECT -> runDirect(exec, plan, cwd, prepared);
+                case NAMESPACE -> runNamespace(exec, plan, cwd, prepared, handle);
+                case DIRECT -> runDirect(exec, plan, cwd, prepared, handle);
+                // The handle (daemon signals) has no guest process to reach: SIGINT/TERM/HUP of
+                // this JVM are forwarded by VmRun itself.
                 case VM -> runVm(exec, plan, cwd);
             };
             for (SandboxExtension ext : prepared) {
@@ -380,8 +402,8 @@ public final class SandboxSession implements AutoCloseable {
         return Optional.empty();
     }
 
-    private Outcome runNamespace(Exec exec, LaunchPlan plan, String cwd, List<SandboxExtension> extensions)
-            throws SandboxException, IOException {
+    private Outcome runNamespace(Exec exec, LaunchPlan plan, String cwd, List<SandboxExtension> extensions,
+            CommandHandle handle) throws SandboxException, IOException {
         String bwrap = Bwrap.find();
         int[] info = Libc.pipe();
         int[] block = Libc.pipe();
@@ -406,6 +428,7 @@ public final class SandboxSession implements AutoCloseable {
             Libc.closeQuietly(info[1]);
             Libc.closeQuietly(block[0]);
         }
+        handle.spawned(rc);
         if (exec.forwardSignals()) {
             Signals.install(rc::signal);
         }
@@ -422,8 +445,17 @@ public final class SandboxSession implements AutoCloseable {
             Libc.writeAll(block[1], new byte[] {1});
             Libc.close(block[1]);
             block[1] = -1;
-            rc.signalTarget(commandPid(sandboxPid));
-            return outcome(rc.await());
+            // bwrap's --new-session makes its init (child-pid, pid 1 inside) the leader of the session
+            // and process group the command and all its children belong to; signals go to that group.
+            // Init itself only gets signals it has a handler for from outside its pid namespace
+            // (pid_namespaces(7)), so it is not killed by a SIGTERM meant for the command. Waiting
+            // for the command to exist means init has called setsid(2) and the group exists.
+            commandPid(sandboxPid);
+            rc.signalTarget(sandboxPid);
+            handle.attach(rc);
+            int raw = rc.await();
+            handle.detach();
+            return outcome(raw);
         } catch (IOException | SandboxException e) {
             rc.kill();
             rc.await();
@@ -454,8 +486,8 @@ public final class SandboxSession implements AutoCloseable {
         return sandboxPid;
     }
 
-    private Outcome runDirect(Exec exec, LaunchPlan plan, String cwd, List<SandboxExtension> extensions)
-            throws SandboxException, IOException {
+    private Outcome runDirect(Exec exec, LaunchPlan plan, String cwd, List<SandboxExtension> extensions,
+            CommandHandle handle) throws SandboxException, IOException {
         Map<String, String> env = new LinkedHashMap<>(System.getenv());
         env.putAll(exec.env());
         env.putAll(plan.env());
@@ -467,6 +499,8 @@ public final class SandboxSession implements AutoCloseable {
         RunningCommand rc = RunningCommand.start("palisade-" + spec.id(), path, exec.argv(), envList(env), hostCwd,
                 plan.spawnStdio(), plan.passedFds(), true);
         rc.signalTarget(rc.pid());
+        handle.spawned(rc);
+        handle.attach(rc);
         if (exec.forwardSignals()) {
             Signals.install(rc::signal);
         }
@@ -479,7 +513,9 @@ public final class SandboxSession implements AutoCloseable {
             rc.await();
             throw new SandboxException(e.getMessage(), e);
         }
-        return outcome(rc.await());
+        int raw = rc.await();
+        handle.detach();
+        return outcome(raw);
     }
 
     private List<String> sandboxEnv(Exec exec, LaunchPlan plan) {

@@ -86,7 +86,13 @@ final class VmRun {
      */
     private static void copyReadOnlyFiles(VmTier vm, List<String> bwrapArgs) throws SandboxException {
         for (int i = 0; i + 2 < bwrapArgs.size(); i++) {
-            if (!bwrapArgs.get(i).equals("--ro-bind")) {
+            String opt = bwrapArgs.get(i);
+            if (opt.equals("--bind") || opt.equals("--dev-bind")) {
+                // A writable host object (an allowed Unix socket) cannot be copied: refused, not dropped.
+                throw new SandboxException("the vm tier cannot give the command " + bwrapArgs.get(i + 1) + " at "
+                        + bwrapArgs.get(i + 2) + " read-write; use --tier namespace");
+            }
+            if (!opt.equals("--ro-bind")) {
                 continue;
             }
             Path src = Path.of(bwrapArgs.get(i + 1));

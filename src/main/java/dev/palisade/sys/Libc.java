@@ -238,11 +238,32 @@ public final class Libc {
      * @throws NativeException on failure
      */
     public static int dupCloexec(int fd, int minFd) throws NativeException {
+        return fcntl(fd, F_DUPFD_CLOEXEC, minFd, "fcntl(F_DUPFD_CLOEXEC)");
+    }
+
+    /** fcntl(2) F_SETPIPE_SZ (Linux 2.6.35). */
+    static final int F_SETPIPE_SZ = 1031;
+
+    /**
+     * Sets a pipe's capacity (fcntl(2) F_SETPIPE_SZ); an unprivileged process may go up to
+     * /proc/sys/fs/pipe-max-size (1 MiB by default).
+     *
+     * @param fd either end of the pipe
+     * @param bytes the wanted capacity
+     * @return the capacity the kernel set (a power of two, at least {@code bytes})
+     * @throws NativeException on failure (EPERM above the limit, EBUSY if the pipe holds more)
+     */
+    public static int setPipeSize(int fd, int bytes) throws NativeException {
+        return fcntl(fd, F_SETPIPE_SZ, bytes, "fcntl(F_SETPIPE_SZ)");
+    }
+
+    /** fcntl(2) with an int argument; returns its non-negative result or throws with errno. */
+    private static int fcntl(int fd, int cmd, int arg, String what) throws NativeException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = newState(arena);
-            int r = (int) FCNTL.invokeExact(state, fd, F_DUPFD_CLOEXEC, minFd);
+            int r = (int) FCNTL.invokeExact(state, fd, cmd, arg);
             if (r < 0) {
-                throw new NativeException("fcntl(F_DUPFD_CLOEXEC)", errno(state));
+                throw new NativeException(what, errno(state));
             }
             return r;
         } catch (NativeException e) {
@@ -268,6 +289,35 @@ public final class Libc {
                 long n = (long) READ.invokeExact(state, fd, buf, (long) max);
                 if (n >= 0) {
                     return buf.asSlice(0, n).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE);
+                }
+                int e = errno(state);
+                if (e != Errno.EINTR) {
+                    throw new NativeException("read(" + fd + ")", e);
+                }
+            }
+        } catch (NativeException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new AssertionError("read", t);
+        }
+    }
+
+    /**
+     * Reads into a caller's buffer (read(2)), retrying on EINTR: for hot loops that reuse one
+     * native buffer instead of allocating per call.
+     *
+     * @param fd the descriptor
+     * @param buf where the bytes go; at most its size is read
+     * @return the number of bytes read; 0 at end of file
+     * @throws NativeException on failure
+     */
+    public static long read(int fd, MemorySegment buf) throws NativeException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = newState(arena);
+            while (true) {
+                long n = (long) READ.invokeExact(state, fd, buf, buf.byteSize());
+                if (n >= 0) {
+                    return n;
                 }
                 int e = errno(state);
                 if (e != Errno.EINTR) {

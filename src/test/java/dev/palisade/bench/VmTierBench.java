@@ -120,6 +120,11 @@ public final class VmTierBench {
         System.out.printf("9p read %d MiB read-only folder (direct): %.1f MiB/s%n", MIB, MIB / (tput[2] / 1e9));
         System.out.printf("host write %d MiB (dd conv=fsync): %.1f MiB/s; host read (page cache): %.1f MiB/s%n", MIB,
                 MIB / (hostWrite / 1e9), MIB / (hostRead / 1e9));
+        try (var walk = Files.walk(work)) {
+            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
     }
 
     private static SandboxSession open(VmSettings settings, String id, List<Mount> mounts, Path work) throws Exception {

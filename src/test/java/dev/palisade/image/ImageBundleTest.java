@@ -85,6 +85,42 @@ class ImageBundleTest {
     }
 
     @Test
+    void installReportsVerifyThenUnpackOfEveryPartUpToItsSize() throws IOException {
+        java.util.List<String> seen = new java.util.ArrayList<>();
+        java.util.Map<String, long[]> last = new java.util.LinkedHashMap<>();
+        ImageInstaller.install(bundle, store, (phase, done, total) -> {
+            long[] prev = last.get(phase);
+            assertThat(prev == null || done >= prev[0]).as("progress of %s only grows", phase).isTrue();
+            if (prev == null) {
+                seen.add(phase);
+            }
+            last.put(phase, new long[] {done, total});
+        });
+        Manifest m = ImageInstaller.readManifest(bundle);
+        java.util.List<String> expected = new java.util.ArrayList<>();
+        for (Part p : m.parts()) {
+            expected.add("verify " + p.name());
+            expected.add("unpack " + p.name());
+            assertThat(last.get("unpack " + p.name())).containsExactly(p.size(), p.size());
+        }
+        assertThat(seen).containsExactlyElementsOf(expected);
+    }
+
+    @Test
+    void terminalBarRedrawsInPlaceAndEndsEachPhaseWithANewline() {
+        java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream();
+        TerminalProgress bar = new TerminalProgress(new java.io.PrintStream(buf, true, java.nio.charset.StandardCharsets.UTF_8));
+        bar.update("verify vmlinuz", 0, 2 << 20);
+        bar.update("verify vmlinuz", 2 << 20, 2 << 20);
+        bar.update("verify vmlinuz", 2 << 20, 2 << 20);
+        bar.update("unpack vmlinuz", 1 << 20, 2 << 20);
+        String text = buf.toString(java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(text).isEqualTo("\r[..............................]   0% verify vmlinuz 0.0/2.0 MiB"
+                + "\r[##############################] 100% verify vmlinuz 2.0/2.0 MiB\n"
+                + "\r[###############...............]  50% unpack vmlinuz 1.0/2.0 MiB");
+    }
+
+    @Test
     void initramfsHoldsInitBusyboxAndModulesInLoadOrder() throws IOException {
         InstalledImage img = ImageInstaller.install(bundle, store);
         String cpio = new String(Files.readAllBytes(img.initramfs()), StandardCharsets.ISO_8859_1);

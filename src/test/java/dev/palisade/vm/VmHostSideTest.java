@@ -80,6 +80,16 @@ class VmHostSideTest {
     }
 
     @Test
+    void vmEventsAreJsonLinesWithTheirCause() {
+        String json = dev.palisade.api.EventJson.toJson(new dev.palisade.api.VmEvent(java.time.Instant.EPOCH, "s-1",
+                "failed", 0, "heartbeat missed 3 time(s)"));
+        assertThat(json).isEqualTo("{\"type\":\"vm\",\"time\":\"1970-01-01T00:00:00Z\",\"session\":\"s-1\","
+                + "\"action\":\"failed\",\"restarts\":0,\"cause\":\"heartbeat missed 3 time(s)\"}");
+        assertThatThrownBy(() -> new dev.palisade.api.VmEvent(java.time.Instant.EPOCH, "s-1", "rebooted", 0, "x"))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void qemuSeesOnlyTheImageItsRuntimeFolderAndTheSharedFolders() throws IOException {
         String home = System.getProperty("user.home");
         VmConfig c = config(Accelerator.TCG, 512, "/srv/img").withFolders(List.of(
