@@ -6,7 +6,7 @@ import java.time.Instant;
  * Something that happened in a session, delivered to callbacks and written as one JSON object a
  * line on {@code --events}. A closed set: consumers switch over it exhaustively.
  */
-public sealed interface Event permits StartEvent, ExitEvent, ViolationEvent, FileEvent {
+public sealed interface Event permits StartEvent, ExitEvent, ViolationEvent, FileEvent, VmEvent {
     /** When the event happened. */
     Instant time();
 

@@ -61,6 +61,13 @@ public final class EventJson {
                 b.append(",\"kind\":");
                 str(b, f.kind());
             }
+            case VmEvent m -> {
+                b.append(",\"action\":");
+                str(b, m.action());
+                b.append(",\"restarts\":").append(m.restarts());
+                b.append(",\"cause\":");
+                str(b, m.cause());
+            }
         }
         return b.append('}').toString();
     }

@@ -71,6 +71,15 @@ final class DoctorCommand implements Callable<Integer> {
         for (String line : dev.palisade.limits.Enforcement.describeHost()) {
             System.out.println(line);
         }
+        // The vm tier is optional: its lines inform, they are not problems of the host.
+        dev.palisade.vm.VmSettings vm = dev.palisade.vm.VmSettings.defaults(null);
+        System.out.println("vm    " + (Files.isExecutable(vm.qemu()) ? "QEMU at " + vm.qemu()
+                : "no QEMU (the vm tier needs it: sudo apt-get install qemu-system-x86)"));
+        try {
+            System.out.println("vm    " + dev.palisade.vm.VmTier.describeAccelerator(vm));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         System.out.println(problems == 0 ? "doctor: all checks passed" : "doctor: " + problems + " problem(s) found");
         return problems == 0 ? 0 : 1;
     }

@@ -19,7 +19,7 @@ final class RunArgs {
     /** Options that take one value. */
     static final Set<String> VALUED = Set.of("--tier", "--policy", "--mount", "--allow-domain", "--publish",
             "--session", "--events", "--env", "--memory", "--pids", "--cpus", "--timeout", "--session-timeout",
-            "--home-size", "--tmp-size", "--shm-size", "--max-output", "--open-files", "--max-file-size");
+            "--home-size", "--tmp-size", "--shm-size", "--max-output", "--open-files", "--max-file-size", "--image");
 
     private RunArgs() {
     }
@@ -107,6 +107,7 @@ final class RunArgs {
                 case "--max-output" -> cmd.maxOutput = v;
                 case "--open-files" -> cmd.openFiles = Integer.parseInt(v);
                 case "--max-file-size" -> cmd.maxFileSize = v;
+                case "--image" -> cmd.image = v;
                 default -> throw new IllegalStateException("option without a field: " + name);
             }
             return true;

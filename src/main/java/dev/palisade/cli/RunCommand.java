@@ -47,6 +47,7 @@ import dev.palisade.sandbox.Sandbox;
 import dev.palisade.sandbox.SandboxException;
 import dev.palisade.sandbox.SessionIds;
 import dev.palisade.sandbox.Tier;
+import dev.palisade.vm.VmSettings;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -122,6 +123,10 @@ final class RunCommand implements Callable<Integer> {
             + " (no blocked file types, history or audit events; protected paths still masked).")
     boolean noFileGuard;
 
+    @Option(names = "--image", paramLabel = "NAME[-VERSION]",
+            description = "VM image for --tier vm (default: the policy's vm.image, else palisade-base).")
+    String image;
+
     @Option(names = "--dry-run", description = "Print the bwrap command line (one argument a line) instead of running it.")
     boolean dryRun;
 
@@ -142,13 +147,32 @@ final class RunCommand implements Callable<Integer> {
             return Fail.with(e.getMessage());
         }
         Enforcement limits;
+        Limits effective;
         try {
             Limits flags = new Limits(size(memory), pids, cpus, duration(timeout), duration(sessionTimeout),
                     size(homeSize), size(tmpSize), size(shmSize), size(maxOutput), openFiles, size(maxFileSize),
                     allowWeakerLimits);
-            limits = Enforcement.plan(policy.limits().overriddenBy(flags), policy.tier());
+            effective = policy.limits().overriddenBy(flags);
+            limits = Enforcement.plan(effective, policy.tier());
         } catch (IllegalArgumentException | LimitsException e) {
             return Fail.with(e.getMessage());
+        }
+        if (policy.tier() == Tier.VM) {
+            Limits eff = effective;
+            if (eff.anyKernelLimit() || eff.anyScratchSize() || !eff.timeout().isZero() || !eff.sessionTimeout().isZero()
+                    || eff.maxOutput() > 0 || eff.openFiles() > 0 || eff.maxFileSize() > 0) {
+                return Fail.with("resource limits are not enforced by the vm tier yet (the guest has "
+                        + "512 MiB and one CPU); use --tier namespace for limits");
+            }
+            if (dryRun) {
+                return Fail.with("--dry-run prints a bwrap command line; the vm tier has none");
+            }
+            if (!policy.seccomp().equals(dev.palisade.seccomp.SeccompProfile.DEFAULT)) {
+                // The guest image carries the default programs, compiled when it was built; a
+                // custom profile would silently not apply there.
+                return Fail.with("seccomp: the vm tier applies the image's default profile inside the guest; "
+                        + "a custom profile ('" + policy.seccomp() + "') is not supported there yet");
+            }
         }
         for (String w : limits.warnings()) {
             System.err.println("palisade: WARNING: " + w);
@@ -235,7 +259,7 @@ final class RunCommand implements Callable<Integer> {
             }
             FilesystemPolicy fs = noFileGuard ? policy.filesystem().withGuard(false) : policy.filesystem();
             FolderGuard guard = null;
-            if (policy.tier() == Tier.NAMESPACE && fs.guard() && validated.stream().anyMatch(m -> m.access() == Access.RW)) {
+            if (policy.tier() != Tier.DIRECT && fs.guard() && validated.stream().anyMatch(m -> m.access() == Access.RW)) {
                 Path state = StateDirs.session(id);
                 StringBuilder folders = new StringBuilder();
                 for (Mount m : validated) {
@@ -248,7 +272,15 @@ final class RunCommand implements Callable<Integer> {
             }
             SessionSpec spec = new SessionSpec(id, policy.tier(), validated, fs, home, false, limits.tmpfs(), guard);
             Outcome o;
-            try (SandboxSession session = SandboxSession.open(spec)) {
+            String vmImage = image != null ? image : policy.vmImage();
+            VmSettings vmSettings;
+            try {
+                vmSettings = VmSettings.defaults(vmImage);
+            } catch (IllegalArgumentException e) {
+                return Fail.with("--image: " + e.getMessage());
+            }
+            try (SandboxSession session = SandboxSession.open(spec, vmSettings,
+                    w -> System.err.println("palisade: WARNING: " + w))) {
                 o = session.run(new Exec(command, extraEnv, null, extensions, target, null, true));
             }
             if (!o.message().isEmpty()) {

@@ -21,8 +21,26 @@ final class CpioWriter {
         }
     }
 
+    private final java.util.Map<String, byte[]> files = new java.util.HashMap<>();
+
+    /**
+     * Adds a regular file. The same name twice with the same bytes is written once (the agent's
+     * runtime and the guest tools share glibc); with other bytes it is an error.
+     */
     void file(String name, int perms, byte[] data) {
+        byte[] had = files.putIfAbsent(name, data);
+        if (had != null) {
+            if (!java.util.Arrays.equals(had, data)) {
+                throw new IllegalStateException("initramfs file " + name + " added twice with different contents");
+            }
+            return;
+        }
         entry(name, 0100000 | perms, 0, 0, data);
+    }
+
+    /** Whether a regular file of that name was added. */
+    boolean has(String name) {
+        return files.containsKey(name);
     }
 
     void charDevice(String name, int perms, int major, int minor) {

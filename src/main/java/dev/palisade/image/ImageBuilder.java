@@ -118,7 +118,8 @@ public final class ImageBuilder {
             throw new ImageException(in.busybox() + " is dynamically linked; the guest has no libc "
                     + "(apt-get install busybox-static)");
         }
-        byte[] initramfs = initramfs(in, busybox, agent);
+        List<GuestFile> files = new ArrayList<>();
+        byte[] initramfs = initramfs(in, busybox, agent, files);
         byte[] kernel = Files.readAllBytes(in.kernel());
 
         Path tmp = Files.createTempDirectory(out.toAbsolutePath().getParent(), ".bundle-");
@@ -127,7 +128,7 @@ public final class ImageBuilder {
             List<Part> parts = new ArrayList<>();
             parts.add(writePart(tmp, "vmlinuz", kernel, progress));
             parts.add(writePart(tmp, "initramfs", initramfs, progress));
-            Manifest m = new Manifest(Manifest.FORMAT, name, version, in.kernelRelease(), parts);
+            Manifest m = new Manifest(Manifest.FORMAT, name, version, in.kernelRelease(), parts, files);
             Files.write(tmp.resolve("manifest.json"), json().writeValueAsBytes(m));
             Files.move(tmp, out);
             return m;
@@ -164,8 +165,11 @@ public final class ImageBuilder {
         return new Part(name, data.length, Sha256.hex(data), Sha256.hex(file));
     }
 
-    /** The initramfs: busybox, the init shim, the modules and their load order. */
-    static byte[] initramfs(Inputs in, byte[] busybox, AgentRuntime agent) throws IOException {
+    /**
+     * The initramfs: busybox, the init shim, the modules and their load order, bwrap with its
+     * libraries and the seccomp programs (listed in {@code files}), and the agent's runtime.
+     */
+    static byte[] initramfs(Inputs in, byte[] busybox, AgentRuntime agent, List<GuestFile> files) throws IOException {
         KernelModules km = new KernelModules(in.modulesRoot());
         List<String> order = km.loadOrder(GUEST_MODULES);
         CpioWriter cpio = new CpioWriter();
@@ -187,6 +191,7 @@ public final class ImageBuilder {
             list.append(base).append('\n');
         }
         cpio.file("etc/palisade/modules", 0644, list.toString().getBytes(StandardCharsets.UTF_8));
+        files.addAll(GuestTools.addTo(cpio));
         if (agent != null) {
             agent.addTo(cpio);
         }

@@ -14,8 +14,11 @@ import java.util.regex.Pattern;
  * @param version the image's version
  * @param kernelRelease the guest kernel's release ({@code uname -r} in the guest)
  * @param parts the parts, each verified by hash before use
+ * @param initramfsFiles the host binaries, libraries and seccomp programs inside the initramfs
+ *     part, with their sources and hashes (for audit; may be absent in older manifests)
  */
-public record Manifest(int format, String name, String version, String kernelRelease, List<Part> parts) {
+public record Manifest(int format, String name, String version, String kernelRelease, List<Part> parts,
+        List<GuestFile> initramfsFiles) {
     /** The only bundle format this code reads. */
     public static final int FORMAT = 1;
     private static final Pattern LABEL = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._+-]{0,63}");
@@ -28,6 +31,7 @@ public record Manifest(int format, String name, String version, String kernelRel
         label("version", version);
         label("kernelRelease", kernelRelease);
         parts = List.copyOf(Objects.requireNonNull(parts, "parts"));
+        initramfsFiles = initramfsFiles == null ? List.of() : List.copyOf(initramfsFiles);
         Set<String> seen = new HashSet<>();
         for (Part p : parts) {
             if (!seen.add(p.name())) {
@@ -39,6 +43,11 @@ public record Manifest(int format, String name, String version, String kernelRel
                 throw new IllegalArgumentException("manifest lists no '" + required + "' part");
             }
         }
+    }
+
+    /** A manifest without a list of initramfs files. */
+    public Manifest(int format, String name, String version, String kernelRelease, List<Part> parts) {
+        this(format, name, version, kernelRelease, parts, List.of());
     }
 
     private static void label(String field, String value) {

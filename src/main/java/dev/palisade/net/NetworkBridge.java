@@ -88,6 +88,13 @@ public final class NetworkBridge implements SandboxExtension {
                 : ProxyEnvironment.of("127.0.0.1:" + SANDBOX_HTTP_PORT, SANDBOX_HTTP_PORT, "127.0.0.1:" + SANDBOX_SOCKS_PORT);
         env.forEach(plan::setEnv);
         if (!direct) {
+            plan.tunnel(SANDBOX_HTTP_PORT, proxy.httpSocket());
+            plan.tunnel(SANDBOX_SOCKS_PORT, proxy.socksSocket());
+        }
+        if (tier == Tier.VM && (!rules.allowUnixSockets().isEmpty() || !publish.isEmpty())) {
+            throw new IOException("network.allowUnixSockets and --publish are not available in the vm tier yet");
+        }
+        if (!direct) {
             for (String s : rules.allowUnixSockets()) {
                 Path p = Path.of(s);
                 int mode;
@@ -108,7 +115,8 @@ public final class NetworkBridge implements SandboxExtension {
     /** Starts the forwarders in the sandbox's network namespace and the published ports. */
     @Override
     public void attach(long sandboxPid) throws IOException {
-        if (tier == Tier.DIRECT) {
+        if (tier == Tier.DIRECT || tier == Tier.VM) {
+            // vm: the guest agent listens inside and tunnels to the proxy sockets (LaunchPlan.tunnel).
             return;
         }
         if (proxy == null) {

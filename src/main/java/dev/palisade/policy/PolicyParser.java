@@ -30,7 +30,7 @@ public final class PolicyParser {
     static final long MAX_BYTES = 1 << 20;
 
     private static final Set<String> TOP = Set.of("tier", "mounts", "filesystem", "network",
-            "blockedFileTypes", "credentials", "seccomp", "limits");
+            "blockedFileTypes", "credentials", "seccomp", "limits", "vm");
     private static final Set<String> FILESYSTEM = Set.of("denyRead", "denyWrite", "allowWrite", "protectedPaths",
             "keepHistory", "guard");
     private static final Set<String> NETWORK = Set.of("allowedDomains", "deniedDomains", "allowUnixSockets",
@@ -116,7 +116,22 @@ public final class PolicyParser {
         if (seccomp.isBlank()) {
             throw new PolicyException("seccomp: expected \"default\", \"none\" or a profile file");
         }
-        return new Policy(tier, mounts, fs, net, limits, seccomp, CredentialsParser.parse(root.get("credentials")));
+        String vmImage = null;
+        JsonNode vm = root.get("vm");
+        if (vm != null) {
+            if (!vm.isObject()) {
+                throw new PolicyException("vm: expected an object, got " + kind(vm));
+            }
+            checkKeys(vm, Set.of("image"), "vm.");
+            if (vm.has("image")) {
+                vmImage = string(vm.get("image"), "vm.image");
+                if (!vmImage.matches("[A-Za-z0-9][A-Za-z0-9._+-]{0,128}") || vmImage.contains("..")) {
+                    throw new PolicyException("vm.image: '" + vmImage + "' is not NAME or NAME-VERSION");
+                }
+            }
+        }
+        return new Policy(tier, mounts, fs, net, limits, seccomp, CredentialsParser.parse(root.get("credentials")),
+                vmImage);
     }
 
     private static List<MountEntry> mounts(JsonNode node) throws PolicyException {

@@ -18,6 +18,7 @@ public final class LaunchPlan {
     private final List<String> bwrapArgs = new ArrayList<>();
     private final Map<String, String> env = new LinkedHashMap<>();
     private final List<Integer> passedFds = new ArrayList<>();
+    private final Map<Integer, java.nio.file.Path> tunnels = new LinkedHashMap<>();
     private int[] stdio;
 
     LaunchPlan(Tier tier) {
@@ -94,6 +95,23 @@ public final class LaunchPlan {
             throw new IllegalArgumentException("stdio must name three descriptors");
         }
         stdio = fds.clone();
+    }
+
+    /**
+     * Says that a TCP port on the sandbox's loopback must lead to a Unix socket of the host (the
+     * session's proxies). The namespace tier's bridge starts its own forwarders; the vm tier
+     * hands these to the guest agent, which listens on the port and tunnels each connection.
+     *
+     * @param sandboxPort the loopback port inside
+     * @param hostSocket the Unix socket on the host
+     */
+    public void tunnel(int sandboxPort, java.nio.file.Path hostSocket) {
+        tunnels.put(sandboxPort, java.util.Objects.requireNonNull(hostSocket, "hostSocket"));
+    }
+
+    /** The tunnels asked for, by sandbox port. */
+    Map<Integer, java.nio.file.Path> tunnels() {
+        return Collections.unmodifiableMap(tunnels);
     }
 
     /** The stdio to spawn with, or null to inherit. */

@@ -14,10 +14,13 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import dev.palisade.api.EventSink;
 import dev.palisade.api.ExitEvent;
 import dev.palisade.api.StartEvent;
 import dev.palisade.guard.GuardRules;
@@ -29,6 +32,11 @@ import dev.palisade.paths.PathRefusedException;
 import dev.palisade.paths.PathTranslator;
 import dev.palisade.sys.Libc;
 import dev.palisade.sys.NativeException;
+import dev.palisade.vm.SharedFolder;
+import dev.palisade.vm.VmConfig;
+import dev.palisade.vm.VmSettings;
+import dev.palisade.vm.VmTier;
+import dev.palisade.vm.VmUnavailableException;
 
 /**
  * An open session: its private runtime folder (locked, so one id is one session), its folder masks
@@ -50,9 +58,13 @@ public final class SandboxSession implements AutoCloseable {
     private final List<String> baseArgs;
     /** The file guard's views of the read-write folders, by folder name; unmounted at close. */
     private final Map<String, GuardedFolder> guarded = new LinkedHashMap<>();
+    /** The session's VM (vm tier), else null. */
+    private final VmTier vm;
+    /** Where the VM's failures and restarts go: the events of the command running now. */
+    private volatile EventSink vmEvents = EventSink.NONE;
 
-    private SandboxSession(SessionSpec spec, Path runtime, FileChannel lockChannel, FileLock lock, Path lockFile)
-            throws IOException, PathRefusedException {
+    private SandboxSession(SessionSpec spec, Path runtime, FileChannel lockChannel, FileLock lock, Path lockFile,
+            VmSettings vmSettings, Consumer<String> warnings) throws IOException, PathRefusedException, SandboxException {
         this.spec = spec;
         this.translator = new PathTranslator(spec.id(), spec.mounts());
         this.runtime = runtime;
@@ -74,10 +86,69 @@ public final class SandboxSession implements AutoCloseable {
                 unmountGuards();
                 throw e;
             }
+            this.vm = null;
+        } else if (spec.tier() == Tier.VM) {
+            this.masks = null;
+            this.baseArgs = List.of();
+            try {
+                mountGuards();
+                this.vm = openVm(vmSettings, warnings);
+            } catch (IOException | PathRefusedException | SandboxException | RuntimeException e) {
+                unmountGuards();
+                throw e;
+            }
         } else {
             this.masks = null;
             this.baseArgs = List.of();
+            this.vm = null;
         }
+    }
+
+    /**
+     * Starts the session's VM with its folders shared over 9p: read-only folders as themselves
+     * (QEMU enforces read-only), read-write ones as their file-guard views, so blocked file types,
+     * protected paths and denyWrite are enforced on the host whatever the guest kernel does.
+     * Rules that the namespace tier enforces with bind masks inside a folder (denyRead,
+     * allowWrite inside a read-only folder, write rules without the guard) have no 9p equivalent
+     * yet: such a session is refused rather than run with a rule silently dropped.
+     */
+    private VmTier openVm(VmSettings settings, Consumer<String> warnings) throws IOException, PathRefusedException,
+            SandboxException {
+        for (Mount m : spec.mounts()) {
+            if (m.access() == Access.RW && !guarded.containsKey(m.name())) {
+                throw new SandboxException("the vm tier shares read-write folders only through the file guard, which"
+                        + " enforces blocked file types and write rules on the host; run without --no-file-guard"
+                        + " (folder " + m.hostPath() + ")");
+            }
+        }
+        FolderMasks planned = planMasks(translator, spec, runtime, guarded.keySet());
+        List<String> maskArgs = planned.bwrapArgs();
+        if (!maskArgs.isEmpty()) {
+            throw new SandboxException("the vm tier cannot enforce this filesystem rule inside a shared folder yet"
+                    + " (filesystem.denyRead, or allowWrite inside a read-only folder): "
+                    + maskArgs.get(maskArgs.size() - 1) + "; use --tier namespace");
+        }
+        List<SharedFolder> folders = new ArrayList<>();
+        for (Mount m : spec.mounts()) {
+            GuardedFolder view = guarded.get(m.name());
+            folders.add(view != null ? new SharedFolder(view.mountpoint(), m.name(), false, true)
+                    : new SharedFolder(m.hostPath(), m.name(), m.access() == Access.RO));
+        }
+        if (folders.size() > VmConfig.FOLDER_SLOTS) {
+            throw new SandboxException("the vm tier shares at most " + VmConfig.FOLDER_SLOTS + " folders, got "
+                    + folders.size());
+        }
+        try {
+            return VmTier.open(settings, spec.id(), runtime, folders, e -> vmEvents.accept(e), warnings);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SandboxException("interrupted while starting the VM", e);
+        }
+    }
+
+    /** The session's VM (vm tier only), for its restart count and state. */
+    public Optional<VmTier> vm() {
+        return Optional.ofNullable(vm);
     }
 
     /**
@@ -89,9 +160,24 @@ public final class SandboxSession implements AutoCloseable {
      *     folder cannot be made
      */
     public static SandboxSession open(SessionSpec spec) throws SandboxException {
-        if (spec.tier() == Tier.VM) {
-            throw new SandboxException("the vm tier is not built yet; use --tier namespace");
-        }
+        return open(spec, VmSettings.defaults(null), w -> System.err.println("palisade: WARNING: " + w));
+    }
+
+    /**
+     * Opens a session; a vm-tier session starts its VM here (restored from the image's snapshot).
+     *
+     * @param spec the session
+     * @param vmSettings the vm tier's settings (ignored by the other tiers)
+     * @param warnings receives one-line warnings for the user (TCG, a remade snapshot)
+     * @return the open session
+     * @throws SandboxException if the id is in use, a rule cannot be honoured, the runtime folder
+     *     cannot be made, or the VM cannot start (no image installed: the message says how to
+     *     build and install one)
+     */
+    public static SandboxSession open(SessionSpec spec, VmSettings vmSettings, Consumer<String> warnings)
+            throws SandboxException {
+        Objects.requireNonNull(vmSettings, "vmSettings");
+        Objects.requireNonNull(warnings, "warnings");
         Path sessions;
         try {
             sessions = RuntimeDirs.privateDir(RuntimeDirs.base().resolve("sessions"));
@@ -114,7 +200,10 @@ public final class SandboxSession implements AutoCloseable {
             Path runtime = sessions.resolve(spec.id());
             RuntimeDirs.deleteTree(runtime);
             RuntimeDirs.privateDir(runtime);
-            return new SandboxSession(spec, runtime, channel, lock, lockFile);
+            return new SandboxSession(spec, runtime, channel, lock, lockFile, vmSettings, warnings);
+        } catch (VmUnavailableException e) {
+            closeQuietly(channel);
+            throw new SandboxException(e.getMessage(), e);
         } catch (IOException e) {
             closeQuietly(channel);
             throw new SandboxException("cannot prepare session " + spec.id() + ": " + e.getMessage(), e);
@@ -245,8 +334,9 @@ public final class SandboxSession implements AutoCloseable {
                 prepared.add(ext);
                 ext.prepare(plan);
             }
-            CommandResolver.Resolution found = resolve(exec.argv().getFirst(), cwd);
-            if (!found.found()) {
+            // In the vm tier the guest's own file system decides (its agent reports 126/127).
+            CommandResolver.Resolution found = spec.tier() == Tier.VM ? null : resolve(exec.argv().getFirst(), cwd);
+            if (found != null && !found.found()) {
                 Outcome o = new Outcome(found.failureStatus(), 0,
                         found.failureStatus() == ExitStatus.NOT_FOUND ? "not-found" : "not-executable", found.message());
                 emitExit(exec, o, started);
@@ -257,7 +347,9 @@ public final class SandboxSession implements AutoCloseable {
             Outcome o = switch (spec.tier()) {
                 case NAMESPACE -> runNamespace(exec, plan, cwd, prepared, handle);
                 case DIRECT -> runDirect(exec, plan, cwd, prepared, handle);
-                case VM -> throw new SandboxException("the vm tier is not built yet; use --tier namespace");
+                // The handle (daemon signals) has no guest process to reach: SIGINT/TERM/HUP of
+                // this JVM are forwarded by VmRun itself.
+                case VM -> runVm(exec, plan, cwd);
             };
             for (SandboxExtension ext : prepared) {
                 o = ext.ended(o);
@@ -275,6 +367,12 @@ public final class SandboxSession implements AutoCloseable {
                 }
             }
         }
+    }
+
+    private Outcome runVm(Exec exec, LaunchPlan plan, String cwd) throws SandboxException {
+        // The VM's failures and restarts go to the latest command's events, also after it ended.
+        vmEvents = exec.events();
+        return VmRun.run(vm, exec, plan, cwd, sandboxEnv(exec, plan));
     }
 
     private String directCwd(String cwd) {
@@ -487,6 +585,13 @@ public final class SandboxSession implements AutoCloseable {
     /** Removes the mount placeholders and the runtime folder, and releases the session id. */
     @Override
     public void close() {
+        if (vm != null) {
+            try {
+                vm.close();
+            } catch (IOException e) {
+                LOG.log(System.Logger.Level.WARNING, "could not stop the VM of session " + spec.id() + ": " + e.getMessage());
+            }
+        }
         unmountGuards();
         if (masks != null) {
             removePlaceholders(masks.placeholders());

@@ -98,6 +98,17 @@ public final class SeccompFilter implements SandboxExtension {
         return Optional.of(f);
     }
 
+    /**
+     * The programs the namespace tier installs for the default policy (the built-in profile, named
+     * Unix sockets denied), for the VM image: the guest agent hands the same programs to its bwrap.
+     *
+     * @return the BPF programs, in the order bwrap installs them
+     * @throws SeccompException if a program does not compile
+     */
+    public static List<byte[]> defaultPrograms() throws SeccompException {
+        return create(SeccompProfile.defaultProfile(), false).programs();
+    }
+
     /** The BPF programs, in the order bwrap installs them. */
     List<byte[]> programs() {
         return programs;

@@ -71,10 +71,27 @@ final class AgentConnection implements AutoCloseable {
                 }
                 hellos.add(h);
             }
-            case Frame.Output o -> collector(o.stream()).output(o);
+            case Frame.Output o -> {
+                ExecCollector c = collector(o.stream());
+                if (c != null && c.output(o)) {
+                    int grant = c.outputWindow.consumed(o.data().length);
+                    if (grant > 0) {
+                        send(new Frame.Credit(o.stream(), grant));
+                    }
+                }
+            }
             case Frame.Exit x -> {
-                collector(x.stream()).exit(x);
-                execs.remove(x.stream());
+                ExecCollector c = collector(x.stream());
+                if (c != null && c.exit(x)) {
+                    execs.remove(x.stream());
+                }
+            }
+            case Frame.Attached a -> {
+                ExecCollector c = execs.get(a.stream());
+                if (c == null) {
+                    throw new FrameException("ATTACHED on stream " + a.stream() + ", which the host did not attach");
+                }
+                c.attached(a);
             }
             case Frame.Heartbeat h -> {
                 CountDownLatch l = h.reply() ? beats.remove(h.sequence()) : null;
@@ -115,8 +132,18 @@ final class AgentConnection implements AutoCloseable {
                 }
             }
             case Frame.Credit c -> {
-                // The host sends no stdin or tunnel data yet, so it never waits for credit.
+                TunnelEnd t = tunnels.get(c.stream());
+                ExecCollector e = execs.get(c.stream());
+                if (t != null) {
+                    t.credit(c.bytes());
+                } else if (e != null) {
+                    e.stdinWindow.grant(c.bytes(), c.stream());
+                }
+                // Otherwise credit for a stream that has just ended: nothing waits for it.
             }
+            case Frame.Mount m -> throw new FrameException("MOUNT is host to guest only");
+            case Frame.Attach a -> throw new FrameException("ATTACH is host to guest only");
+            case Frame.PutFile p -> throw new FrameException("PUT_FILE is host to guest only");
             case Frame.Init i -> throw new FrameException("INIT is host to guest only");
             case Frame.Exec e -> throw new FrameException("EXEC is host to guest only");
             case Frame.Stdin s -> throw new FrameException("STDIN is host to guest only");
@@ -155,10 +182,19 @@ final class AgentConnection implements AutoCloseable {
         t.start();
     }
 
+    /**
+     * The collector of a command stream, or null for a stale frame: a command a previous connection
+     * started (the guest detaches commands from connections, so after a reconnect it may still be
+     * sending for them until this host attaches). Even streams are the guest's and never carry
+     * command frames.
+     */
     private ExecCollector collector(int stream) throws FrameException {
         ExecCollector c = execs.get(stream);
+        if (c == null && stream % 2 == 0) {
+            throw new FrameException("command frame on stream " + stream + ", which the guest opened");
+        }
         if (c == null) {
-            throw new FrameException("frame for unknown stream " + stream);
+            LOG.log(System.Logger.Level.DEBUG, "frame for stream {0}, not attached on this connection", stream);
         }
         return c;
     }
@@ -202,8 +238,13 @@ final class AgentConnection implements AutoCloseable {
     }
 
     GuestProcess start(List<String> argv, List<String> env, String cwd) throws IOException {
+        return start(argv, env, cwd, null);
+    }
+
+    /** Starts a command; with a sink its output streams there instead of being collected. */
+    GuestProcess start(List<String> argv, List<String> env, String cwd, OutputSink sink) throws IOException {
         int stream = nextStream.getAndAdd(2);
-        ExecCollector c = new ExecCollector(stream);
+        ExecCollector c = new ExecCollector(stream, sink, sink == null ? null : this::send);
         execs.put(stream, c);
         if (failure != null) {
             execs.remove(stream);
@@ -217,6 +258,86 @@ final class AgentConnection implements AutoCloseable {
             throw e;
         }
         return new GuestProcess(this, stream, c);
+    }
+
+    /**
+     * Re-attaches to a command the guest kept running across a reconnect (this connection, or an
+     * earlier one, started it). The guest answers with where its replay starts and then sends the
+     * output from there, and EXIT when the command has ended; bytes before the replay's start that
+     * the guest no longer held are reported by {@link GuestProcess#expiredBytes}, never silently lost.
+     *
+     * @param stream the command's stream
+     * @param stdoutOffset the first stdout offset this host lacks
+     * @param stderrOffset the first stderr offset this host lacks
+     * @param timeout how long to wait for the guest's answer
+     * @return the process, holding output from the replay's start
+     * @throws IOException if the guest does not know the stream or does not answer
+     */
+    GuestProcess attach(int stream, long stdoutOffset, long stderrOffset, Duration timeout)
+            throws IOException, InterruptedException {
+        if (stream <= 0 || stream % 2 == 0) {
+            throw new IllegalArgumentException("stream " + stream + " is not a host command stream");
+        }
+        ExecCollector c = new ExecCollector(stream, stdoutOffset, stderrOffset);
+        if (execs.putIfAbsent(stream, c) != null) {
+            throw new IllegalStateException("stream " + stream + " is already attached on this connection");
+        }
+        // New commands of this connection must not take the id.
+        nextStream.accumulateAndGet(stream + 2, Math::max);
+        try {
+            send(new Frame.Attach(stream, stdoutOffset, stderrOffset));
+            c.awaitAttached(timeout);
+        } catch (IOException e) {
+            execs.remove(stream, c);
+            throw e;
+        }
+        return new GuestProcess(this, stream, c);
+    }
+
+    /**
+     * Has the guest agent mount a 9p share for the session (commands cannot: their seccomp filter
+     * denies mount(2)); later commands get the folder bound into their sandbox with this mode.
+     *
+     * @param tag the virtio-9p tag
+     * @param target {@code /sessions/<id>/mnt/<Name>}
+     * @param readOnly the folder's mode
+     * @param timeout how long the mount may take
+     * @throws IOException if the guest fails to mount it (with its reason)
+     */
+    void mount(String tag, String target, boolean readOnly, Duration timeout) throws IOException, InterruptedException {
+        int stream = nextStream.getAndAdd(2);
+        request(stream, new Frame.Mount(stream, tag, target, readOnly), timeout);
+    }
+
+    /**
+     * Gives every later command in the guest a read-only file at {@code path} (commands cannot
+     * write into the guest's root: they run under bwrap with a read-only root).
+     *
+     * @param path the absolute path commands see the file at
+     * @param data its contents, within one frame
+     * @param timeout how long the guest may take
+     * @throws IOException if the guest fails to store it
+     */
+    void putFile(String path, byte[] data, Duration timeout) throws IOException, InterruptedException {
+        int stream = nextStream.getAndAdd(2);
+        request(stream, new Frame.PutFile(stream, path, data), timeout);
+    }
+
+    /** Sends a request answered by EXIT 0 (done) or ERROR (with the guest's reason) on its stream. */
+    private void request(int stream, Frame f, Duration timeout) throws IOException, InterruptedException {
+        ExecCollector c = new ExecCollector(stream);
+        execs.put(stream, c);
+        try {
+            send(f);
+        } catch (IOException | RuntimeException e) {
+            execs.remove(stream);
+            throw e;
+        }
+        ExecResult r = c.await(timeout);
+        if (r.status() != 0) {
+            throw new IOException(f.getClass().getSimpleName() + " on stream " + stream + " failed with status "
+                    + r.status());
+        }
     }
 
     /** Sends a heartbeat and waits for its reply; returns the round trip in nanoseconds. */

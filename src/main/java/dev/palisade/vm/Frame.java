@@ -12,10 +12,22 @@ import java.util.Objects;
  */
 public sealed interface Frame
         permits Frame.Hello, Frame.Init, Frame.Exec, Frame.Stdin, Frame.Output, Frame.Exit, Frame.Signal,
-        Frame.Heartbeat, Frame.ProxyOpen, Frame.ProxyData, Frame.ProxyClose, Frame.Credit, Frame.Error {
+        Frame.Heartbeat, Frame.ProxyOpen, Frame.ProxyData, Frame.ProxyClose, Frame.Credit, Frame.Error, Frame.Mount, Frame.Attach,
+        Frame.Attached, Frame.PutFile {
 
-    /** The current protocol version, sent in {@link Hello}. */
-    int PROTOCOL_VERSION = 1;
+    /**
+     * The current protocol version, sent in {@link Hello}. 2: credit windows enforced, MOUNT,
+     * ATTACH/ATTACHED and PUT_FILE; a host refuses an image whose agent speaks another version
+     * (rebuild the image) rather than failing on its first unknown frame.
+     */
+    int PROTOCOL_VERSION = 2;
+
+    /**
+     * The credit each side starts with on every stream, per direction: how many data bytes
+     * (OUTPUT, STDIN or PROXY_DATA payload) may be sent before the receiver's first {@link Credit}.
+     * Both sides reset a command stream's windows to this on {@link Attach}/{@link Attached}.
+     */
+    int INITIAL_WINDOW = 256 * 1024;
 
     /** The stream the frame belongs to; 0 is the control stream. */
     int stream();
@@ -234,6 +246,88 @@ public sealed interface Frame
         public Error {
             check(stream >= 0, "stream id negative: " + stream);
             Objects.requireNonNull(message, "message");
+        }
+    }
+
+    /**
+     * Host to guest: mount a 9p share for the session, in the agent itself (not as a command:
+     * commands run under bwrap and seccomp, which deny mount(2)). The agent binds the folder into
+     * every later command's sandbox with the same mode. Answered on the same stream with EXIT
+     * (code 0) or ERROR.
+     *
+     * @param stream a new host stream for the answer
+     * @param tag the virtio-9p mount tag
+     * @param target the absolute guest path, {@code /sessions/<id>/mnt/<Name>}
+     * @param readOnly whether the folder is read-only (QEMU also enforces it)
+     */
+    record Mount(int stream, String tag, String target, boolean readOnly) implements Frame {
+        public Mount {
+            checkStream(stream);
+            Objects.requireNonNull(tag, "tag");
+            Objects.requireNonNull(target, "target");
+            check(tag.matches("[A-Za-z0-9_.-]{1,31}"), "mount tag is not a plain label: " + shorten(tag));
+            check(target.matches("/sessions/[a-z0-9-]{1,64}/mnt/[^/\\x00]{1,255}") && !target.endsWith("/..")
+                    && !target.endsWith("/."), "mount target is not /sessions/<id>/mnt/<Name>: " + shorten(target));
+        }
+    }
+
+    /**
+     * Host to guest: (re-)attach to a command after a reconnect: replay its output from these
+     * offsets. Output the guest sent on this stream before its {@link Attached} answer is stale and
+     * the host drops it.
+     *
+     * @param stream the command's stream
+     * @param stdout the first stdout offset the host does not have
+     * @param stderr the first stderr offset the host does not have
+     */
+    record Attach(int stream, long stdout, long stderr) implements Frame {
+        public Attach {
+            checkStream(stream);
+            check(stdout >= 0 && stderr >= 0, "attach offset negative");
+        }
+    }
+
+    /**
+     * Guest to host: the answer to {@link Attach}; the replay follows. An offset greater than the
+     * one asked for means the bytes between were expired from the guest's bounded buffer: an
+     * explicit loss, never a silent one.
+     *
+     * @param stream the command's stream
+     * @param stdout where the stdout replay starts (the first offset still held, if later than asked)
+     * @param stderr where the stderr replay starts
+     * @param stdin how many stdin bytes the guest has received, so the host resumes writing there
+     */
+    record Attached(int stream, long stdout, long stderr, long stdin) implements Frame {
+        public Attached {
+            checkStream(stream);
+            check(stdout >= 0 && stderr >= 0 && stdin >= 0, "attached offset negative");
+        }
+    }
+
+    /**
+     * Host to guest: a small read-only file every later command must see at {@code path} (the
+     * credential broker's CA certificate, say). The agent writes it at that path in the guest (mode
+     * 0444) and binds it read-only into each sandbox; commands cannot write it. Answered with EXIT
+     * (code 0) or ERROR.
+     *
+     * @param stream a new host stream for the answer
+     * @param path the absolute path commands see it at; not under /proc, /dev or /sessions
+     * @param data the contents
+     */
+    record PutFile(int stream, String path, byte[] data) implements Frame {
+        public PutFile {
+            checkStream(stream);
+            Objects.requireNonNull(path, "path");
+            Objects.requireNonNull(data, "data");
+            check(path.startsWith("/") && path.length() > 1 && path.length() <= 4096 && path.indexOf('\0') < 0
+                    && !path.endsWith("/"), "file path is not an absolute file path: " + shorten(path));
+            for (String part : path.substring(1).split("/", -1)) {
+                check(!part.isEmpty() && !part.equals(".") && !part.equals(".."),
+                        "file path has an empty, '.' or '..' component: " + shorten(path));
+            }
+            for (String reserved : List.of("/proc/", "/dev/", "/sessions/")) {
+                check(!path.startsWith(reserved), "file path is under " + reserved + ": " + shorten(path));
+            }
         }
     }
 

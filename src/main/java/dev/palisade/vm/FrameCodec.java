@@ -27,7 +27,15 @@ import java.nio.ByteBuffer;
  * PROXY_CLOSE (empty)
  * CREDIT      bytes:u32
  * ERROR       message:string
+ * MOUNT       readOnly:u8 tag:string target:string
+ * ATTACH      stdout:u64 stderr:u64
+ * ATTACHED    stdout:u64 stderr:u64 stdin:u64
+ * PUT_FILE    path:string data:rest
  * </pre>
+ *
+ * <p>Flow control: every data byte (the payload of OUTPUT, STDIN, PROXY_DATA) counts against the
+ * receiver's window for that stream and direction, {@link Frame#INITIAL_WINDOW} at first; CREDIT
+ * extends it. A sender waits for credit; a receiver refuses a frame that overruns its window.
  *
  * The encoding is canonical: a frame that decodes re-encodes to the same bytes. The decoder checks
  * the length against the limit before allocating, reads a frame whole or not at all, and reports
@@ -102,6 +110,22 @@ public final class FrameCodec {
             case Frame.Error e -> {
                 w.string(e.message());
                 yield FrameType.ERROR;
+            }
+            case Frame.Mount m -> {
+                w.bool(m.readOnly()).string(m.tag()).string(m.target());
+                yield FrameType.MOUNT;
+            }
+            case Frame.Attach a -> {
+                w.u64(a.stdout()).u64(a.stderr());
+                yield FrameType.ATTACH;
+            }
+            case Frame.Attached a -> {
+                w.u64(a.stdout()).u64(a.stderr()).u64(a.stdin());
+                yield FrameType.ATTACHED;
+            }
+            case Frame.PutFile f -> {
+                w.string(f.path()).bytes(f.data());
+                yield FrameType.PUT_FILE;
             }
         };
         byte[] payload = w.toByteArray();
@@ -235,6 +259,14 @@ public final class FrameCodec {
             case PROXY_CLOSE -> new Frame.ProxyClose(stream);
             case CREDIT -> new Frame.Credit(stream, r.u31("bytes"));
             case ERROR -> new Frame.Error(stream, r.string("message"));
+            case MOUNT -> {
+                boolean ro = r.bool("readOnly");
+                String tag = r.string("tag");
+                yield new Frame.Mount(stream, tag, r.string("target"), ro);
+            }
+            case ATTACH -> new Frame.Attach(stream, r.u63("stdout"), r.u63("stderr"));
+            case ATTACHED -> new Frame.Attached(stream, r.u63("stdout"), r.u63("stderr"), r.u63("stdin"));
+            case PUT_FILE -> new Frame.PutFile(stream, r.string("path"), r.rest());
         };
     }
 

@@ -14,7 +14,11 @@ enum FrameType {
     PROXY_DATA(10, Scope.STREAM),
     PROXY_CLOSE(11, Scope.STREAM),
     CREDIT(12, Scope.STREAM),
-    ERROR(13, Scope.ANY);
+    ERROR(13, Scope.ANY),
+    MOUNT(14, Scope.STREAM),
+    ATTACH(15, Scope.STREAM),
+    ATTACHED(16, Scope.STREAM),
+    PUT_FILE(17, Scope.STREAM);
 
     /** Which stream ids a type may carry: control frames use stream 0, the others a real stream. */
     enum Scope {

@@ -51,8 +51,12 @@ final class QemuCommand {
             SharedFolder f = i < c.folders().size() ? c.folders().get(i) : null;
             String path = f == null ? c.emptyFolder().toString() : f.host().toString();
             boolean ro = f == null || f.readOnly();
-            a.addAll(List.of("-fsdev", "local,id=fs" + i + ",path=" + escape(path)
-                    + (ro ? ",security_model=none,readonly=on" : ",security_model=mapped-xattr")));
+            // Read-only: QEMU refuses every write. A guarded view: the file guard refuses set-uid
+            // modes and chown itself and has no xattrs, so "none" (ownership changes ignored).
+            // A plain rw folder: the guest's owners and modes live in xattrs, never on the host.
+            String model = ro ? ",security_model=none,readonly=on"
+                    : f.guarded() ? ",security_model=none" : ",security_model=mapped-xattr";
+            a.addAll(List.of("-fsdev", "local,id=fs" + i + ",path=" + escape(path) + model));
             a.addAll(List.of("-device", t.device("virtio-9p") + ",fsdev=fs" + i + ",mount_tag=" + slotTag(i)));
         }
         if (incoming) {

@@ -36,7 +36,9 @@ final class Snapshots {
     static void save(Qmp qmp, VmConfig config, Path file, Duration timeout) throws IOException, InterruptedException {
         Path sock = config.runtimeDir().resolve("migrate.sock");
         Files.deleteIfExists(sock);
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        // createTempFile makes it 0600 (the guest's memory is in it) with a unique name, so two
+        // writers never share a temporary file; the rename is atomic.
+        Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), file.getFileName() + ".", ".tmp");
         AtomicReference<IOException> copyError = new AtomicReference<>();
         try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
             server.bind(UnixDomainSocketAddress.of(sock));

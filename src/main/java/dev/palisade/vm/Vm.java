@@ -37,8 +37,8 @@ public final class Vm implements AutoCloseable {
         this.qmp = qmp;
         this.hello = hello;
         this.bootNanos = bootNanos;
-        // Without bwrap's --die-with-parent (planned), at least a normal JVM exit must not leave
-        // QEMU running.
+        // bwrap's --die-with-parent covers a JVM that dies; this covers a normal exit, whose
+        // launching thread (a daemon) may outlive the shutdown sequence.
         this.reaper = new Thread(qemu::destroyForcibly, "vm-reaper");
         Runtime.getRuntime().addShutdownHook(reaper);
     }
@@ -79,7 +79,8 @@ public final class Vm implements AutoCloseable {
         Files.deleteIfExists(config.qmpSocket());
         Files.createDirectories(config.emptyFolder());
         if (config.accelerator() == Accelerator.TCG) {
-            LOG.log(System.Logger.Level.WARNING, "VM runs under TCG (software emulation): no usable KVM");
+            // The user-facing warning is the vm tier's (one line per session, not per boot).
+            LOG.log(System.Logger.Level.DEBUG, "VM runs under TCG (software emulation): no usable KVM");
         }
         ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         ServerSocketChannel qmpServer = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
@@ -89,11 +90,11 @@ public final class Vm implements AutoCloseable {
         try (server; qmpServer) {
             server.bind(UnixDomainSocketAddress.of(config.agentSocket()));
             qmpServer.bind(UnixDomainSocketAddress.of(config.qmpSocket()));
-            qemu = new ProcessBuilder(QemuCommand.build(config, snapshot != null))
+            qemu = launch(new ProcessBuilder(QemuJail.wrap(QemuJail.bwrap(), config,
+                    QemuCommand.build(config, snapshot != null)))
                     .redirectErrorStream(true)
                     .redirectOutput(config.qemuLog().toFile())
-                    .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
-                    .start();
+                    .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile())));
             long deadline = t0 + config.bootTimeout().toNanos();
             SocketChannel ch = accept(server, qemu, deadline);
             agent = new AgentConnection(ch);
@@ -109,10 +110,10 @@ public final class Vm implements AutoCloseable {
             Frame.Hello h = agent.awaitHello(Duration.ofNanos(left));
             long boot = System.nanoTime() - t0;
             if (snapshot != null) {
-                LOG.log(System.Logger.Level.INFO, "restore phases: QEMU connected {0} ms, state loaded {1} ms, "
+                LOG.log(System.Logger.Level.DEBUG, "restore phases: QEMU connected {0} ms, state loaded {1} ms, "
                         + "agent answered INIT {2} ms", connected / 1_000_000, loaded / 1_000_000, boot / 1_000_000);
             }
-            LOG.log(System.Logger.Level.INFO, "guest agent {0} ready after {1} ms", h.agent(), boot / 1_000_000);
+            LOG.log(System.Logger.Level.DEBUG, "guest agent {0} ready after {1} ms", h.agent(), boot / 1_000_000);
             return new Vm(config, qemu, agent, qmp, h, boot);
         } catch (IOException | RuntimeException | InterruptedException e) {
             if (agent != null) {
@@ -122,7 +123,13 @@ public final class Vm implements AutoCloseable {
                 qmp.close();
             }
             if (qemu != null) {
-                qemu.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+                qemu.destroyForcibly();
+            }
+            if (e instanceof InterruptedException ie) {
+                throw ie;
+            }
+            if (Thread.currentThread().isInterrupted()) {
+                throw new InterruptedException("interrupted while the VM started: " + e);
             }
             throw new IOException("VM " + (snapshot == null ? "boot" : "restore") + " failed: " + e.getMessage()
                     + diagnostics(config), e);
@@ -130,6 +137,40 @@ public final class Vm implements AutoCloseable {
             Files.deleteIfExists(config.agentSocket());
             Files.deleteIfExists(config.qmpSocket());
         }
+    }
+
+    /**
+     * Starts QEMU (inside bwrap) from a platform thread that lives as long as QEMU does: bwrap's
+     * {@code --die-with-parent} is PR_SET_PDEATHSIG, which fires when the <em>thread</em> that
+     * created the process ends (prctl(2)), and a virtual thread's carrier or a pooled thread may
+     * end long before the VM should.
+     */
+    private static Process launch(ProcessBuilder pb) throws IOException, InterruptedException {
+        java.util.concurrent.CountDownLatch started = new java.util.concurrent.CountDownLatch(1);
+        Process[] process = new Process[1];
+        IOException[] failure = new IOException[1];
+        Thread.ofPlatform().daemon().name("vm-qemu").start(() -> {
+            Process p;
+            try {
+                p = pb.start();
+            } catch (IOException e) {
+                failure[0] = e;
+                started.countDown();
+                return;
+            }
+            process[0] = p;
+            started.countDown();
+            try {
+                p.waitFor();
+            } catch (InterruptedException e) {
+                p.destroyForcibly();
+            }
+        });
+        started.await();
+        if (failure[0] != null) {
+            throw failure[0];
+        }
+        return process[0];
     }
 
     private static SocketChannel accept(ServerSocketChannel server, Process qemu, long deadline)
@@ -210,6 +251,29 @@ public final class Vm implements AutoCloseable {
     }
 
     /**
+     * Starts a command in the guest whose output streams to a sink as it arrives.
+     *
+     * @param argv the command and arguments
+     * @param env the environment (NAME=VALUE)
+     * @param cwd the absolute working directory in the guest
+     * @param sink receives standard output and error
+     * @return the running command; its {@link GuestProcess#await} result has empty output
+     */
+    public GuestProcess start(List<String> argv, List<String> env, String cwd, OutputSink sink) throws IOException {
+        return agent.start(argv, env, cwd, java.util.Objects.requireNonNull(sink, "sink"));
+    }
+
+    /**
+     * The host pid of the QEMU process (inside its bwrap), or -1 when it is not running.
+     *
+     * @return the pid
+     */
+    public long qemuPid() {
+        return qemu.descendants().filter(h -> h.info().command().map(c -> c.endsWith("qemu-system-x86_64"))
+                .orElse(false)).mapToLong(ProcessHandle::pid).findFirst().orElse(-1);
+    }
+
+    /**
      * One heartbeat round trip.
      *
      * @param timeout how long to wait for the reply
@@ -252,15 +316,28 @@ public final class Vm implements AutoCloseable {
         List<SharedFolder> folders = config.folders();
         for (int i = 0; i < folders.size(); i++) {
             SharedFolder f = folders.get(i);
-            String target = guestPath(sessionId, f);
-            String opts = "trans=virtio,version=9p2000.L,msize=262144" + (f.readOnly() ? ",ro" : "");
-            ExecResult r = exec(List.of("sh", "-c", "mkdir -p \"$1\" && mount -t 9p -o \"$2\" \"$3\" \"$1\"", "sh",
-                    target, opts, QemuCommand.slotTag(i)), List.of("PATH=/bin:/sbin"), "/", timeout);
-            if (r.status() != 0) {
-                throw new IOException("mounting " + f.host() + " at " + target + " in the guest failed ("
-                        + r.status() + "): " + r.stderrText().strip());
-            }
+            // The agent mounts (commands run under seccomp, which denies mount(2)) and binds the
+            // folder into every later command's sandbox with this mode.
+            agent.mount(QemuCommand.slotTag(i), guestPath(sessionId, f), f.readOnly(), timeout);
         }
+    }
+
+    /**
+     * Gives every later command a read-only file at {@code guestPath} (for example the credential
+     * broker's CA certificate). Commands run under bwrap with a read-only root, so they cannot write
+     * it themselves; the agent keeps the file and binds it into each command's sandbox.
+     *
+     * @param guestPath the absolute path commands see; not under /proc, /dev or /sessions
+     * @param data the contents (at most about 1 MiB: one frame)
+     * @param timeout how long the guest may take
+     */
+    public void putFile(String guestPath, byte[] data, Duration timeout) throws IOException, InterruptedException {
+        agent.putFile(guestPath, data, timeout);
+    }
+
+    /** The channel to the guest agent (package-private: for tests of the guest side). */
+    AgentConnection agent() {
+        return agent;
     }
 
     /** Where a shared folder appears in the guest. */
@@ -304,7 +381,9 @@ public final class Vm implements AutoCloseable {
         agent.close();
         qmp.close();
         try {
-            if (!qemu.waitFor(2, TimeUnit.SECONDS)) {
+            // Nothing in the guest needs a clean shutdown (9p writes reach the host synchronously,
+            // the snapshot is taken elsewhere), so QEMU gets a moment, not the guest's power-off.
+            if (!qemu.waitFor(200, TimeUnit.MILLISECONDS)) {
                 qemu.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
             }
         } catch (InterruptedException e) {

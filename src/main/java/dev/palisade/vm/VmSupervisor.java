@@ -59,10 +59,13 @@ public final class VmSupervisor implements AutoCloseable {
     private final Duration interval;
     private final int maxMissed;
     private final Consumer<Restart> listener;
+    private final Consumer<String> failed;
     private volatile Vm vm;
     private volatile int restarts;
     private volatile String lastCause;
     private volatile boolean closed;
+    /** Whether the current failure was already reported (a restart may need several attempts). */
+    private boolean reported;
     private Thread watcher;
 
     /**
@@ -72,6 +75,20 @@ public final class VmSupervisor implements AutoCloseable {
      * @param listener told about each restart
      */
     public VmSupervisor(Booter booter, Duration interval, int maxMissed, Consumer<Restart> listener) {
+        this(booter, interval, maxMissed, cause -> { }, listener);
+    }
+
+    /**
+     * @param booter boots VMs
+     * @param interval time between beats, also each beat's timeout
+     * @param maxMissed consecutive missed beats that trigger a restart
+     * @param failed told the cause as soon as the old VM is given up and killed, before the new one
+     *     boots: the commands it ran are lost at that moment
+     * @param listener told about each restart
+     */
+    public VmSupervisor(Booter booter, Duration interval, int maxMissed, Consumer<String> failed,
+            Consumer<Restart> listener) {
+        this.failed = Objects.requireNonNull(failed, "failed");
         this.booter = Objects.requireNonNull(booter, "booter");
         this.interval = Objects.requireNonNull(interval, "interval");
         this.listener = Objects.requireNonNull(listener, "listener");
@@ -121,6 +138,12 @@ public final class VmSupervisor implements AutoCloseable {
 
     private boolean restart(String cause) {
         Vm old = vm;
+        // Reported before the old VM is closed: closing it ends the commands it ran, and whoever
+        // reports them lost must find the failure already told.
+        if (!reported) {
+            reported = true;
+            failed.accept(cause);
+        }
         try {
             old.close();
         } catch (IOException e) {
@@ -133,6 +156,7 @@ public final class VmSupervisor implements AutoCloseable {
                 restarts++;
                 lastCause = cause;
             }
+            reported = false;
             Restart r = new Restart(restarts, cause, Instant.now());
             LOG.log(System.Logger.Level.WARNING, "VM restarted ({0}): {1}", r.count(), cause);
             listener.accept(r);

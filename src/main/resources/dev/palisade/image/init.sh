@@ -11,6 +11,17 @@
 # Limits (honest): no stdin (commands get /dev/null), no tty, no streaming (output is sent when the
 # command ends), argv strings lose trailing newlines, and an exit status 129..192 is reported as
 # a signal because sh cannot tell the two apart.
+# bwrap (which confines every command) needs pivot_root(2), and that fails with EINVAL while the
+# root is the initramfs itself (rootfs has no parent mount). So, first of all, / becomes a bind
+# mount of itself and init runs again chrooted into it: the same files, now a mount with a parent
+# (what switch_root(8) does, without copying anything).
+if [ -z "$PALISADE_ROOT_BOUND" ]; then
+    /bin/busybox mkdir -p /newroot
+    /bin/busybox mount --bind / /newroot
+    cd /newroot && /bin/busybox mount --move . / && PALISADE_ROOT_BOUND=1 exec /bin/busybox chroot . /init
+    echo "palisade-init: cannot bind the root; sandboxed commands will fail" > /dev/console
+fi
+unset PALISADE_ROOT_BOUND
 /bin/busybox mkdir -p /proc /sys /dev /tmp /run
 /bin/busybox mount -t proc proc /proc
 /bin/busybox mount -t sysfs sysfs /sys
@@ -26,6 +37,8 @@ ip link set lo up 2>/dev/console
 while read -r m; do
     [ -n "$m" ] && insmod "/lib/modules/$m" 2>/dev/console
 done < /etc/palisade/modules
+read -r up _ < /proc/uptime
+echo "palisade-init: modules loaded uptime=$up" > /dev/console
 
 PORT=
 i=0
@@ -74,7 +87,7 @@ fail() {
 }
 
 hello() {
-    { printf '\000\001'; a="palisade-shim/0.1 $(uname -r)"; u32 ${#a}; printf '%s' "$a"; } > /run/hello
+    { printf '\000\002'; a="palisade-shim/0.1 $(uname -r)"; u32 ${#a}; printf '%s' "$a"; } > /run/hello
     frame 1 0 /run/hello
 }
 hello
@@ -155,6 +168,7 @@ while :; do
            if [ -r /run/s$stream/pid ]; then kill -"$1" "$(cat /run/s$stream/pid)" 2>/dev/null
            else fail "$stream" "no running command on stream $stream"; fi ;;
         8) { dd if=$P bs=8 count=1 2>/dev/null; u8 1; } > /run/beat; frame 8 0 /run/beat ;;
+        1) ;;
         *) fail "$stream" "palisade-shim does not handle frame type $type" ;;
     esac
 done

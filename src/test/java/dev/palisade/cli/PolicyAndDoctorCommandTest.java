@@ -42,6 +42,8 @@ class PolicyAndDoctorCommandTest {
         SandboxPrerequisites.requireBwrap();
         Cli.Result r = Cli.run(tmp, "doctor");
         assertThat(r.stdout()).contains("bwrap").contains("a test sandbox starts");
+        // The vm tier's accelerator line: KVM or TCG (or undecided before an image exists), and why.
+        assertThat(r.stdout()).containsPattern("vm    vm tier accelerator: (KVM|TCG|undecided) — .+");
         assertThat(r.status()).as(r.stdout()).isZero();
     }
 }

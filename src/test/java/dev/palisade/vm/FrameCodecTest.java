@@ -37,7 +37,43 @@ class FrameCodecTest {
                 new Frame.ProxyClose(3),
                 new Frame.Credit(7, 65536),
                 new Frame.Error(0, "unsupported version"),
-                new Frame.Error(9, "sh: not found"));
+                new Frame.Error(9, "sh: not found"),
+                new Frame.Mount(11, "palisade0", "/sessions/zealous-ramanujan/mnt/Docs", true),
+                new Frame.Mount(13, "palisade3", "/sessions/x/mnt/My Work ü", false),
+                new Frame.Attach(7, 123_456, 0),
+                new Frame.Attached(7, 123_456, 1L << 33, 42),
+                new Frame.PutFile(15, "/etc/palisade/ca.pem", "-----BEGIN".getBytes(StandardCharsets.US_ASCII)));
+    }
+
+    @Test
+    void mountTargetsAreOnlySessionFolders() {
+        for (String bad : List.of("/", "/etc", "/sessions/x/mnt", "/sessions/x/mnt/..", "/sessions/x/mnt/.",
+                "/sessions/x/mnt/a/b", "/sessions/../mnt/a", "sessions/x/mnt/a", "/sessions/X/mnt/a")) {
+            assertThatThrownBy(() -> new Frame.Mount(1, "palisade0", bad, true)).as(bad)
+                    .isInstanceOf(IllegalArgumentException.class);
+        }
+        assertThatThrownBy(() -> new Frame.Mount(1, "a,b", "/sessions/x/mnt/a", true))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void putFilePathsArePlainAbsoluteFilesOutsideReservedFolders() {
+        for (String bad : List.of("", "/", "etc/x", "/etc/", "/etc//x", "/etc/../x", "/etc/./x", "/proc/self/x",
+                "/dev/x", "/sessions/s/mnt/A/x")) {
+            assertThatThrownBy(() -> new Frame.PutFile(1, bad, new byte[0])).as(bad)
+                    .isInstanceOf(IllegalArgumentException.class);
+        }
+        assertThat(new Frame.PutFile(1, "/tmp/palisade/ca bundle.pem", new byte[0]).path()).endsWith(".pem");
+    }
+
+    @Test
+    void attachOffsetsAreChecked() {
+        assertThatThrownBy(() -> new Frame.Attach(1, -1, 0)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new Frame.Attach(0, 0, 0)).isInstanceOf(IllegalArgumentException.class);
+        // On the wire a u64 above 2^63-1 is refused by the decoder with the field's name.
+        byte[] bytes = FrameCodec.encode(new Frame.Attach(3, 0, 0));
+        bytes[9] = (byte) 0x80;
+        assertThatThrownBy(() -> FrameCodec.decode(bytes)).isInstanceOf(FrameException.class).hasMessageContaining("stdout");
     }
 
     @Test
