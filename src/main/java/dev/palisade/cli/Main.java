@@ -21,6 +21,7 @@ public final class Main {
      * @param args the arguments
      */
     public static void main(String[] args) {
+        CliLogging.install(args.length > 0 && args[0].equals("daemon"));
         System.exit(execute(args));
     }
 

@@ -167,7 +167,12 @@ final class RunCommand implements Callable<Integer> {
             if (dryRun) {
                 return Fail.with("--dry-run prints a bwrap command line; the vm tier has none");
             }
-
+            if (!policy.seccomp().equals(dev.palisade.seccomp.SeccompProfile.DEFAULT)) {
+                // The guest image carries the default programs, compiled when it was built; a
+                // custom profile would silently not apply there.
+                return Fail.with("seccomp: the vm tier applies the image's default profile inside the guest; "
+                        + "a custom profile ('" + policy.seccomp() + "') is not supported there yet");
+            }
         }
         for (String w : limits.warnings()) {
             System.err.println("palisade: WARNING: " + w);

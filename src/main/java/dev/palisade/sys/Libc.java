@@ -238,18 +238,7 @@ public final class Libc {
      * @throws NativeException on failure
      */
     public static int dupCloexec(int fd, int minFd) throws NativeException {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = newState(arena);
-            int r = (int) FCNTL.invokeExact(state, fd, F_DUPFD_CLOEXEC, minFd);
-            if (r < 0) {
-                throw new NativeException("fcntl(F_DUPFD_CLOEXEC)", errno(state));
-            }
-            return r;
-        } catch (NativeException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new AssertionError("fcntl", t);
-        }
+        return fcntl(fd, F_DUPFD_CLOEXEC, minFd, "fcntl(F_DUPFD_CLOEXEC)");
     }
 
     /** fcntl(2) F_SETPIPE_SZ (Linux 2.6.35). */
@@ -265,11 +254,16 @@ public final class Libc {
      * @throws NativeException on failure (EPERM above the limit, EBUSY if the pipe holds more)
      */
     public static int setPipeSize(int fd, int bytes) throws NativeException {
+        return fcntl(fd, F_SETPIPE_SZ, bytes, "fcntl(F_SETPIPE_SZ)");
+    }
+
+    /** fcntl(2) with an int argument; returns its non-negative result or throws with errno. */
+    private static int fcntl(int fd, int cmd, int arg, String what) throws NativeException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = newState(arena);
-            int r = (int) FCNTL.invokeExact(state, fd, F_SETPIPE_SZ, bytes);
+            int r = (int) FCNTL.invokeExact(state, fd, cmd, arg);
             if (r < 0) {
-                throw new NativeException("fcntl(F_SETPIPE_SZ)", errno(state));
+                throw new NativeException(what, errno(state));
             }
             return r;
         } catch (NativeException e) {

@@ -15,8 +15,12 @@ public sealed interface Frame
         Frame.Heartbeat, Frame.ProxyOpen, Frame.ProxyData, Frame.ProxyClose, Frame.Credit, Frame.Error, Frame.Mount, Frame.Attach,
         Frame.Attached, Frame.PutFile {
 
-    /** The current protocol version, sent in {@link Hello}. */
-    int PROTOCOL_VERSION = 1;
+    /**
+     * The current protocol version, sent in {@link Hello}. 2: credit windows enforced, MOUNT,
+     * ATTACH/ATTACHED and PUT_FILE; a host refuses an image whose agent speaks another version
+     * (rebuild the image) rather than failing on its first unknown frame.
+     */
+    int PROTOCOL_VERSION = 2;
 
     /**
      * The credit each side starts with on every stream, per direction: how many data bytes

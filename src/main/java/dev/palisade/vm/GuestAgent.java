@@ -26,9 +26,12 @@ public final class GuestAgent {
     private static final String NAME = "palisade-agent/0.1";
 
     /** Finished commands kept for a re-attaching host; older ones are forgotten. */
-    static final int KEEP_FINISHED = 32;
-    /** Default replay buffer per output channel of a command. */
-    static final int DEFAULT_REPLAY_BUFFER = 1 << 20;
+    static final int KEEP_FINISHED = 16;
+    /**
+     * Default replay buffer per output channel of a command. Buffers grow to it only as output
+     * comes; the guest's JVM has a 64 MiB heap (KEEP_FINISHED × 2 × this must stay well inside it).
+     */
+    static final int DEFAULT_REPLAY_BUFFER = 256 * 1024;
     /** The overflow uid and gid: the warm-up runs as them to page in setpriv and bwrap's unprivileged path. */
     private static final int NOBODY = 65534;
 
@@ -293,14 +296,18 @@ public final class GuestAgent {
             }
             case Frame.Signal s -> {
                 GuestCommand c = commands.get(s.stream());
-                try {
-                    if (c == null) {
-                        throw new IOException("no running command on stream " + s.stream());
-                    }
-                    c.signal(s.signal());
-                } catch (IOException e) {
-                    send(new Frame.Error(s.stream(), e.getMessage()));
+                if (c == null) {
+                    send(new Frame.Error(s.stream(), "no running command on stream " + s.stream()));
+                    return;
                 }
+                // Its own thread: delivery may wait for the sandbox to be set up.
+                Thread.ofVirtual().name("signal-" + s.stream()).start(() -> {
+                    try {
+                        c.signal(s.signal());
+                    } catch (IOException e) {
+                        sendQuietly(new Frame.Error(s.stream(), e.getMessage()));
+                    }
+                });
             }
             case Frame.Heartbeat h -> {
                 if (!h.reply()) {

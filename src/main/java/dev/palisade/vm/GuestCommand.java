@@ -258,18 +258,34 @@ final class GuestCommand {
     void signal(int signal) throws IOException {
         int pid = (int) process.pid();
         if (sandboxed) {
-            int init = firstChild(pid);
-            if (init > 0) {
+            // A signal while bwrap is still setting up would hit a half-built sandbox: wait (a few
+            // hundred ms under TCG) until bwrap's init has started the command.
+            for (int i = 0; i < SANDBOX_WAIT_STEPS && !exited(); i++) {
+                int init = firstChild(pid);
+                if (init > 0 && firstChild(init) > 0) {
+                    try {
+                        Libc.kill(-init, signal);
+                        return;
+                    } catch (IOException e) {
+                        // The group is gone (the sandbox just ended): signal bwrap instead.
+                        break;
+                    }
+                }
                 try {
-                    Libc.kill(-init, signal);
-                    return;
-                } catch (IOException e) {
-                    // The group is gone (the sandbox just ended): signal bwrap instead.
+                    Thread.sleep(50);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
                 }
             }
         }
-        Libc.kill(pid, signal);
+        if (!exited()) {
+            Libc.kill(pid, signal);
+        }
     }
+
+    /** Up to 3 s of 50 ms steps for bwrap to start the command before a signal falls back to bwrap. */
+    private static final int SANDBOX_WAIT_STEPS = 60;
 
     /** The first child of a process (proc(5): /proc/PID/task/TID/children), or 0. */
     private static int firstChild(int pid) {

@@ -9,7 +9,9 @@ package dev.palisade.vm;
  * {@link GuestCommand} guards it with its lock.
  */
 final class OutputBuffer {
-    private final byte[] ring;
+    /** Grows up to {@link #capacity} as output comes: most commands write far less. */
+    private byte[] ring;
+    private final int capacity;
     /** Offset of the oldest byte held. */
     private long start;
     /** Offset after the newest byte held: everything the command wrote so far. */
@@ -22,7 +24,8 @@ final class OutputBuffer {
         if (capacity < GuestCommand.CHUNK) {
             throw new IllegalArgumentException("replay buffer smaller than one chunk: " + capacity);
         }
-        ring = new byte[capacity];
+        this.capacity = capacity;
+        ring = new byte[Math.min(capacity, 4096)];
     }
 
     long start() {
@@ -47,14 +50,18 @@ final class OutputBuffer {
 
     /** Whether {@code n} more bytes fit after dropping sent bytes. */
     boolean fits(int n) {
-        return (end - sent) + n <= ring.length;
+        return (end - sent) + n <= capacity;
     }
 
     /** Appends; the caller checked {@link #fits}. Drops the oldest sent bytes to make room. */
     void append(byte[] data, int n) {
-        long over = (end - start) + n - ring.length;
+        long over = (end - start) + n - capacity;
         if (over > 0) {
             start += over;
+        }
+        long held = (end - start) + n;
+        if (held > ring.length) {
+            grow((int) Math.min(capacity, Math.max(held, 2L * ring.length)));
         }
         for (int i = 0; i < n;) {
             int at = (int) ((end + i) % ring.length);
@@ -65,11 +72,20 @@ final class OutputBuffer {
         end += n;
     }
 
+    /** A larger ring holding the same bytes at the same offsets. */
+    private void grow(int size) {
+        byte[] bigger = new byte[size];
+        for (long off = start; off < end; off++) {
+            bigger[(int) (off % size)] = ring[(int) (off % ring.length)];
+        }
+        ring = bigger;
+    }
+
     /**
      * Takes the next bytes to send and advances.
      *
      * @param max at most this many
-     * @return the offset of the bytes (in {@code into}'s first element) and the bytes
+     * @return the bytes, which start at the {@link #sentOffset()} read before the call
      */
     byte[] take(int max) {
         int n = (int) Math.min(max, end - sent);

@@ -4,7 +4,9 @@ import java.io.IOException;
 
 /**
  * Receives a guest command's output as it arrives, in order and without gaps (the channel checks
- * the offsets). Called from the channel's reader: a sink that blocks holds up the channel.
+ * the offsets). Called from a thread of the command's own: a sink that blocks holds up that
+ * command's output only (credit is granted back to the guest as the sink takes bytes), never the
+ * channel or other streams.
  */
 @FunctionalInterface
 public interface OutputSink {

@@ -66,6 +66,17 @@ final class VmImages {
 
     /** The parts a VM boots from must be there, with the sizes the (verified) manifest gives. */
     private static InstalledImage check(InstalledImage img) throws IOException {
+        // A shim image (--shim-only, or one built before the guest sandbox) would run guest
+        // commands without bwrap and seccomp: weaker than the tier promises, so it is refused.
+        List<dev.palisade.image.GuestFile> files = img.manifest().initramfsFiles();
+        if (files.stream().noneMatch(f -> f.path().equals("usr/bin/bwrap"))
+                || files.stream().noneMatch(f -> f.path().startsWith("etc/palisade/seccomp/"))) {
+            throw new VmUnavailableException("image " + img.manifest().installName() + " has no guest sandbox "
+                    + "(bwrap and seccomp programs): it was built with --shim-only or by an older palisade, and "
+                    + "the vm tier runs every guest command under bwrap + seccomp. Build and install a full image:\n"
+                    + "  palisade image build --name " + img.manifest().name() + " --out /tmp/"
+                    + img.manifest().name() + ".bundle");
+        }
         for (String name : List.of("vmlinuz", "initramfs")) {
             Part p = part(img.manifest(), name);
             Path f = img.dir().resolve(name);

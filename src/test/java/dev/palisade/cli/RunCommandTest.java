@@ -48,6 +48,15 @@ class RunCommandTest {
     }
 
     @Test
+    void vmTierRefusesACustomSeccompProfileItCannotApply() throws Exception {
+        Files.writeString(tmp.resolve("profile.json"), "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": []}");
+        Files.writeString(tmp.resolve("policy.json"), "{\"tier\": \"vm\", \"seccomp\": \"profile.json\"}");
+        Cli.Result r = Cli.run(tmp, "run", "--policy", tmp.resolve("policy.json").toString(), "--", "true");
+        assertThat(r.status()).isEqualTo(125);
+        assertThat(r.stderr()).contains("a custom profile ('profile.json') is not supported there yet");
+    }
+
+    @Test
     void missingCommandIs127() throws Exception {
         Cli.Result r = Cli.run(tmp, "run", "--", "no-such-command-xyz");
         assertThat(r.status()).isEqualTo(127);

@@ -158,6 +158,36 @@ class VmGuestSandboxTest {
     }
 
     @Test
+    void aSignalSentWhileTheSandboxStartsStillEndsTheCommand() throws Exception {
+        for (int i = 0; i < 3; i++) {
+            GuestProcess p = vm.start(List.of("sleep", "30"), PATH, "/");
+            // No wait: the signal races bwrap's set-up.
+            p.signal(15);
+            ExecResult r = p.await(T);
+            assertThat(r.status()).isEqualTo(143);
+        }
+        // And the guest still runs commands afterwards.
+        try {
+            assertThat(sh("echo still fine").stdoutText()).isEqualTo("still fine\n");
+        } catch (IOException e) {
+            Path console;
+            try (var files = Files.walk(dir.resolve("run"))) {
+                console = files.filter(f -> f.getFileName().toString().contains("console")).findFirst().orElseThrow();
+            }
+            throw new AssertionError("guest console:\n" + Files.readString(console), e);
+        }
+    }
+
+    @Test
+    void manyCommandsDoNotExhaustTheAgentsMemory() throws Exception {
+        // Finished commands keep their replay buffers for a while: their memory must stay bounded.
+        for (int i = 0; i < 60; i++) {
+            assertThat(vm.exec(List.of("echo", Integer.toString(i)), PATH, "/", T).stdoutText()).isEqualTo(i + "\n");
+        }
+        assertThat(vm.heartbeat(Duration.ofSeconds(10))).isPositive();
+    }
+
+    @Test
     void execLatencyInTheSandbox() throws Exception {
         long best = Long.MAX_VALUE;
         for (int i = 0; i < 5; i++) {

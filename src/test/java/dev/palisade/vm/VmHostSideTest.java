@@ -21,13 +21,24 @@ class VmHostSideTest {
     @TempDir
     Path store;
 
+    /** The guest sandbox's files as a full image lists them (a shim image lists none). */
+    private static final String SANDBOX_FILES = """
+            , "initramfsFiles": [
+              {"path": "usr/bin/bwrap", "source": "/usr/bin/bwrap", "size": 1, "sha256": "%s"},
+              {"path": "etc/palisade/seccomp/0.bpf", "source": "seccomp profile 'default', program 0", "size": 1, "sha256": "%s"}]
+            """.formatted(SHA, SHA);
+
     private void install(String name, String version, String kernelSha) throws IOException {
+        install(name, version, kernelSha, SANDBOX_FILES);
+    }
+
+    private void install(String name, String version, String kernelSha, String files) throws IOException {
         Path dir = Files.createDirectories(store.resolve(name + "-" + version));
         Files.writeString(dir.resolve("manifest.json"), """
                 {"format": 1, "name": "%s", "version": "%s", "kernelRelease": "6.1.0-test",
                  "parts": [{"name": "vmlinuz", "size": 3, "sha256": "%s", "compressedSha256": "%s"},
-                           {"name": "initramfs", "size": 4, "sha256": "%s", "compressedSha256": "%s"}]}
-                """.formatted(name, version, kernelSha, SHA, SHA, SHA));
+                           {"name": "initramfs", "size": 4, "sha256": "%s", "compressedSha256": "%s"}]%s}
+                """.formatted(name, version, kernelSha, SHA, SHA, SHA, files));
         Files.writeString(dir.resolve("vmlinuz"), "abc");
         Files.writeString(dir.resolve("initramfs"), "abcd");
     }
@@ -51,6 +62,15 @@ class VmHostSideTest {
                 .hasMessageContaining("palisade image build --name palisade-base --out /tmp/palisade-base.bundle")
                 .hasMessageContaining("palisade image install /tmp/palisade-base.bundle")
                 .hasMessageContaining("does not fall back");
+    }
+
+    @Test
+    void refusesAnImageWithoutTheGuestSandbox() throws IOException {
+        install("shim", "1", SHA, "");
+        assertThatThrownBy(() -> VmImages.select(store, "shim"))
+                .isInstanceOf(VmUnavailableException.class)
+                .hasMessageContaining("image shim-1 has no guest sandbox")
+                .hasMessageContaining("palisade image build");
     }
 
     @Test
