@@ -16,13 +16,17 @@ import dev.palisade.seccomp.SeccompFilter;
 
 /**
  * What the guest needs to confine its commands the way the namespace tier does: bubblewrap from
- * the host's Debian {@code bubblewrap} package with every shared library it loads, and the seccomp
+ * the host's Debian {@code bubblewrap} package and setpriv(1) from {@code util-linux} (the guest
+ * agent runs each command's bwrap as the host user's uid through it; busybox's setpriv has no
+ * {@code --reuid}), each with every shared library it loads, and the seccomp
  * programs of the default policy, compiled here on the host from the same profile (so the guest
  * needs no libseccomp and no compiler; the kernel verifies the programs when bwrap loads them).
  */
 final class GuestTools {
     /** Where bwrap lives on the host and in the guest. */
     static final Path BWRAP = Path.of("/usr/bin/bwrap");
+    /** Where setpriv lives on the host and in the guest. */
+    static final Path SETPRIV = Path.of("/usr/bin/setpriv");
     /** The dynamic loader of x86-64 glibc binaries; also lists their libraries ({@code --list}, ld.so(8)). */
     static final Path LOADER = Path.of("/lib64/ld-linux-x86-64.so.2");
     private static final Pattern LIB = Pattern.compile("^\\s*(?:\\S+ => )?(/\\S+) \\(0x[0-9a-f]+\\)$");
@@ -31,24 +35,31 @@ final class GuestTools {
     }
 
     /**
-     * Adds bwrap, its libraries and the seccomp programs to the initramfs.
+     * Adds bwrap, setpriv, their libraries and the seccomp programs to the initramfs.
      *
      * @return what was added, for the manifest
-     * @throws ImageException naming the Debian package when bwrap is missing, or when the libraries
+     * @throws ImageException naming the Debian package when bwrap or setpriv is missing, or when the libraries
      *     cannot be resolved or the programs cannot be compiled
      */
     static List<GuestFile> addTo(CpioWriter cpio) throws IOException {
         if (!Files.isExecutable(BWRAP)) {
             throw new ImageException("no " + BWRAP + " on the host (apt-get install bubblewrap)");
         }
+        if (!Files.isExecutable(SETPRIV)) {
+            throw new ImageException("no " + SETPRIV + " on the host (apt-get install util-linux)");
+        }
         List<GuestFile> added = new ArrayList<>();
         for (String d : List.of("usr", "usr/bin", "lib", "lib64", "lib/x86_64-linux-gnu", "etc", "etc/palisade",
                 "etc/palisade/seccomp")) {
             cpio.directory(d);
         }
-        added.add(copy(cpio, BWRAP, 0755));
-        for (Path lib : libraries(BWRAP)) {
-            added.add(copy(cpio, lib, 0755));
+        for (Path tool : List.of(BWRAP, SETPRIV)) {
+            added.add(copy(cpio, tool, 0755));
+            for (Path lib : libraries(tool)) {
+                if (!cpio.has(lib.toString().substring(1))) {
+                    added.add(copy(cpio, lib, 0755));
+                }
+            }
         }
         List<byte[]> programs;
         try {

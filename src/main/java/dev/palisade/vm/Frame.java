@@ -56,14 +56,19 @@ public sealed interface Frame
      *
      * @param sessionId the session id
      * @param epochMillis the host's wall clock, to set the guest's after a restore
+     * @param uid the host user's effective uid: guest commands run as this uid, so the guest's
+     *     permission checks on shared folders (owned by the host user, as QEMU runs as that user)
+     *     match the host's
+     * @param gid the host user's effective gid, likewise
      * @param entropy fresh random bytes to seed the guest's pool
      */
-    record Init(String sessionId, long epochMillis, byte[] entropy) implements Frame {
+    record Init(String sessionId, long epochMillis, int uid, int gid, byte[] entropy) implements Frame {
         public Init {
             Objects.requireNonNull(sessionId, "sessionId");
             Objects.requireNonNull(entropy, "entropy");
             check(!sessionId.isEmpty() && sessionId.length() <= 128, "init session id must be 1..128 characters");
             check(epochMillis >= 0, "init clock before 1970: " + epochMillis);
+            check(uid >= 0 && gid >= 0, "init uid and gid must be 0..2^31-1: " + uid + ", " + gid);
         }
 
         @Override

@@ -15,7 +15,7 @@ import java.nio.ByteBuffer;
  * string  = len:u32 UTF-8 bytes (strict)      strings = count:u32 string*      rest = the remaining bytes
  *
  * HELLO       version:u16 agent:string
- * INIT        sessionId:string epochMillis:u64 entropy:rest
+ * INIT        sessionId:string epochMillis:u64 uid:u32 gid:u32 entropy:rest   (uid, gid below 2^31)
  * EXEC        tty:u8 cwd:string argv:strings env:strings
  * STDIN       eof:u8 data:rest
  * OUTPUT      channel:u8 (1 stdout, 2 stderr) offset:u64 data:rest
@@ -67,7 +67,7 @@ public final class FrameCodec {
                 yield FrameType.HELLO;
             }
             case Frame.Init i -> {
-                w.string(i.sessionId()).u64(i.epochMillis()).bytes(i.entropy());
+                w.string(i.sessionId()).u64(i.epochMillis()).u32(i.uid()).u32(i.gid()).bytes(i.entropy());
                 yield FrameType.INIT;
             }
             case Frame.Exec e -> {
@@ -240,7 +240,12 @@ public final class FrameCodec {
     private static Frame decodePayload(FrameType type, int stream, PayloadReader r) throws FrameException {
         return switch (type) {
             case HELLO -> new Frame.Hello(r.u16("version"), r.string("agent"));
-            case INIT -> new Frame.Init(r.string("session id"), r.u63("clock"), r.rest());
+            case INIT -> {
+                String id = r.string("session id");
+                long clock = r.u63("clock");
+                int uid = r.u31("uid");
+                yield new Frame.Init(id, clock, uid, r.u31("gid"), r.rest());
+            }
             case EXEC -> {
                 boolean tty = r.bool("tty");
                 String cwd = r.string("cwd");

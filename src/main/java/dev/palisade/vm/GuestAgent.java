@@ -32,6 +32,8 @@ public final class GuestAgent {
      * comes; the guest's JVM has a 64 MiB heap (KEEP_FINISHED × 2 × this must stay well inside it).
      */
     static final int DEFAULT_REPLAY_BUFFER = 256 * 1024;
+    /** The overflow uid and gid: the warm-up runs as them to page in setpriv and bwrap's unprivileged path. */
+    private static final int NOBODY = 65534;
 
     private final InputStream in;
     private volatile OutputStream out;
@@ -42,6 +44,9 @@ public final class GuestAgent {
     private final java.util.Deque<Integer> finished = new java.util.ArrayDeque<>();
     private final List<GuestSandbox.Folder> folders = new java.util.concurrent.CopyOnWriteArrayList<>();
     private volatile String sessionId;
+    /** The host user's ids from INIT, which commands run as; root until INIT. */
+    private volatile int uid;
+    private volatile int gid;
     /** Files from PUT_FILE: path in the sandbox to the guest file bound there. */
     private final Map<String, Path> files = new ConcurrentHashMap<>();
     private final Map<Integer, GuestCommand> commands = new ConcurrentHashMap<>();
@@ -211,7 +216,8 @@ public final class GuestAgent {
             GuestIdentity.setClock(System.currentTimeMillis());
             long t1 = System.nanoTime();
             // The first sandboxed command pages in bwrap and its libraries: pay that before the snapshot.
-            List<String> argv = sandbox == null ? List.of("true") : sandbox.wrap(List.of("/bin/true"), "/", null, List.of(), Map.of());
+            List<String> argv = sandbox == null ? List.of("true") : sandbox.wrap(List.of("/bin/true"), "/", null, List.of(), Map.of(),
+                    NOBODY, NOBODY);
             Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
             String log = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             if (p.waitFor() != 0) {
@@ -384,7 +390,8 @@ public final class GuestAgent {
         if (sandbox == null) {
             pb = new ProcessBuilder(e.argv()).directory(Path.of(e.cwd()).toFile());
         } else {
-            pb = new ProcessBuilder(sandbox.wrap(e.argv(), e.cwd(), sessionId, List.copyOf(folders), Map.copyOf(files)));
+            pb = new ProcessBuilder(sandbox.wrap(e.argv(), e.cwd(), sessionId, List.copyOf(folders), Map.copyOf(files),
+                    uid, gid));
         }
         pb.environment().clear();
         for (String kv : e.env()) {
@@ -492,6 +499,8 @@ public final class GuestAgent {
     private void init(Frame.Init i) throws IOException {
         // Also names the sandbox's home; an id that is no plain label cannot name a folder.
         sessionId = i.sessionId().matches("[a-z0-9-]{1,64}") ? i.sessionId() : null;
+        uid = i.uid();
+        gid = i.gid();
         if (!inGuest) {
             return;
         }

@@ -23,10 +23,20 @@ import java.util.stream.Stream;
  * <p>bwrap reads each program from an inherited descriptor ({@code --add-seccomp-fd}); the JDK
  * passes only descriptors 0-2 to a child, so a {@code sh -c 'exec "$@" 3<FILE …'} wrapper opens
  * them, and bwrap installs them (with no_new_privs) before running the command.
+ *
+ * <p>Commands run as the host user's uid and gid (from INIT). QEMU runs as that user, so a shared
+ * folder's files are owned by it as the guest sees them; a command running as anyone else would be
+ * refused by plain DAC inside a sandbox without capabilities. For a host user other than root the
+ * wrapper therefore opens the seccomp programs as root, then execs util-linux setpriv(1)
+ * ({@code --reuid --regid --clear-groups}: setresuid(2) from root to another uid clears every
+ * capability, capabilities(7)), which execs bwrap as that user: bwrap then makes an unprivileged user
+ * namespace mapping the uid to itself. Host root keeps guest root (a namespace mapping only 0).
  */
 final class GuestSandbox {
     /** Where the image puts bwrap. */
     static final Path BWRAP = Path.of("/usr/bin/bwrap");
+    /** Where the image puts util-linux setpriv (busybox's lacks {@code --reuid}). */
+    static final Path SETPRIV = Path.of("/usr/bin/setpriv");
     /** Where the image puts the compiled seccomp programs, applied in name order. */
     static final Path SECCOMP_DIR = Path.of("/etc/palisade/seccomp");
     /** The guest's system folders, shared read-only when they exist. */
@@ -38,10 +48,12 @@ final class GuestSandbox {
     }
 
     private final Path bwrap;
+    private final Path setpriv;
     private final List<Path> programs;
 
-    private GuestSandbox(Path bwrap, List<Path> programs) {
+    private GuestSandbox(Path bwrap, Path setpriv, List<Path> programs) {
         this.bwrap = bwrap;
+        this.setpriv = setpriv;
         this.programs = List.copyOf(programs);
     }
 
@@ -50,12 +62,14 @@ final class GuestSandbox {
      * run (the image is broken; running commands unconfined is not a fallback).
      */
     static GuestSandbox load() throws IOException {
-        return load(BWRAP, SECCOMP_DIR);
+        return load(BWRAP, SETPRIV, SECCOMP_DIR);
     }
 
-    static GuestSandbox load(Path bwrap, Path seccompDir) throws IOException {
-        if (!Files.isExecutable(bwrap)) {
-            throw new IOException("no " + bwrap + " in the guest image");
+    static GuestSandbox load(Path bwrap, Path setpriv, Path seccompDir) throws IOException {
+        for (Path tool : List.of(bwrap, setpriv)) {
+            if (!Files.isExecutable(tool)) {
+                throw new IOException("no " + tool + " in the guest image");
+            }
         }
         List<Path> programs;
         try (Stream<Path> s = Files.list(seccompDir)) {
@@ -64,7 +78,7 @@ final class GuestSandbox {
         if (programs.isEmpty()) {
             throw new IOException("no seccomp programs in " + seccompDir);
         }
-        return new GuestSandbox(bwrap, programs);
+        return new GuestSandbox(bwrap, setpriv, programs);
     }
 
     /**
@@ -75,16 +89,23 @@ final class GuestSandbox {
      * @param sessionId the session id (the home is {@code /sessions/<id>}), or null before INIT
      * @param folders the session's mounted folders
      * @param files read-only files to show: path in the sandbox to the agent's copy
+     * @param uid the uid to run as (the host user's); 0 keeps the agent's root
+     * @param gid the gid to run as
      */
     List<String> wrap(List<String> argv, String cwd, String sessionId, List<Folder> folders,
-            java.util.Map<String, Path> files) {
+            java.util.Map<String, Path> files, int uid, int gid) {
         List<String> a = new ArrayList<>();
         StringBuilder script = new StringBuilder("exec \"$@\"");
         for (int i = 0; i < programs.size(); i++) {
             // Paths chosen by the agent (SECCOMP_DIR, .bpf names the image wrote): no quoting needed.
             script.append(' ').append(FIRST_FD + i).append("<'").append(programs.get(i)).append('\'');
         }
-        a.addAll(List.of("/bin/sh", "-c", script.toString(), "sh", bwrap.toString()));
+        a.addAll(List.of("/bin/sh", "-c", script.toString(), "sh"));
+        if (uid != 0) {
+            // Numeric ids: the guest has no passwd entry for the host user, and needs none.
+            a.addAll(List.of(setpriv.toString(), "--reuid=" + uid, "--regid=" + gid, "--clear-groups", "--"));
+        }
+        a.add(bwrap.toString());
         String id = sessionId == null ? "palisade" : sessionId;
         a.addAll(List.of("--unshare-user", "--unshare-ipc", "--unshare-pid", "--unshare-uts", "--unshare-cgroup-try",
                 "--die-with-parent", "--new-session", "--cap-drop", "ALL", "--hostname", id));

@@ -104,7 +104,9 @@ public final class Vm implements AutoCloseable {
             if (snapshot != null) {
                 Snapshots.restore(qmp, config, snapshot, deadline);
                 loaded = System.nanoTime() - t0;
-                agent.send(new Frame.Init(sessionId, System.currentTimeMillis(), Snapshots.entropy()));
+                // Commands run as the host user's ids in the guest, so they own what QEMU (this user) owns.
+                agent.send(new Frame.Init(sessionId, System.currentTimeMillis(), dev.palisade.sys.Libc.geteuid(),
+                        dev.palisade.sys.Libc.getegid(), Snapshots.entropy()));
             }
             long left = Math.max(1, deadline - System.nanoTime());
             Frame.Hello h = agent.awaitHello(Duration.ofNanos(left));

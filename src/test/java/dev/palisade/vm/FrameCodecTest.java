@@ -19,7 +19,7 @@ class FrameCodecTest {
     static List<Frame> oneOfEach() {
         return List.of(
                 new Frame.Hello(1, "palisade-shim/0.1"),
-                new Frame.Init("zealous-ramanujan", 1_790_000_000_000L, new byte[] {1, 2, 3, 4}),
+                new Frame.Init("zealous-ramanujan", 1_790_000_000_000L, 1001, 1002, new byte[] {1, 2, 3, 4}),
                 new Frame.Exec(7, List.of("uname", "-r"), List.of("PATH=/bin", "LANG=C.UTF-8"), "/", false),
                 new Frame.Exec(8, List.of("sh", "-c", "echo ü €"), List.of(), "/sessions/x", true),
                 new Frame.Stdin(7, "hello\n".getBytes(StandardCharsets.UTF_8), true),
@@ -74,6 +74,21 @@ class FrameCodecTest {
         byte[] bytes = FrameCodec.encode(new Frame.Attach(3, 0, 0));
         bytes[9] = (byte) 0x80;
         assertThatThrownBy(() -> FrameCodec.decode(bytes)).isInstanceOf(FrameException.class).hasMessageContaining("stdout");
+    }
+
+    @Test
+    void initCarriesTheHostUsersIdsAndRefusesOnesAbove2To31() throws IOException {
+        Frame.Init back = (Frame.Init) FrameCodec.decode(FrameCodec.encode(
+                new Frame.Init("s", 5, 1001, 1002, new byte[] {9})));
+        assertThat(back.uid()).isEqualTo(1001);
+        assertThat(back.gid()).isEqualTo(1002);
+        assertThat(back.entropy()).containsExactly(9);
+        assertThatThrownBy(() -> new Frame.Init("s", 5, -1, 0, new byte[0])).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new Frame.Init("s", 5, 0, -1, new byte[0])).isInstanceOf(IllegalArgumentException.class);
+        // (uid_t) -1 on the wire, the "no change" value of setresuid(2): refused with the field's name.
+        PayloadWriter w = new PayloadWriter().string("s").u64(5).u32(0).u32(-1);
+        assertThatThrownBy(() -> FrameCodec.decode(frame(FrameType.INIT.code, 0, w.toByteArray())))
+                .hasMessage("INIT frame: gid out of range: 4294967295");
     }
 
     @Test

@@ -41,7 +41,7 @@ class GuestSandboxHostTest {
         for (int i = 0; i < p.size(); i++) {
             Files.write(programs.resolve(i + ".bpf"), p.get(i));
         }
-        GuestSandbox sandbox = GuestSandbox.load(Path.of("/usr/bin/bwrap"), programs);
+        GuestSandbox sandbox = GuestSandbox.load(Path.of("/usr/bin/bwrap"), GuestSandbox.SETPRIV, programs);
         SocketChannel a;
         SocketChannel b;
         try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {

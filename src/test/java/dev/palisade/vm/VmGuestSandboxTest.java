@@ -45,7 +45,8 @@ class VmGuestSandboxTest {
                 Duration.ofSeconds(180)).withFolders(List.of(new SharedFolder(docs, "Docs", true),
                 new SharedFolder(work, "Work", false))));
         printBootPhases(dir.resolve("run"));
-        vm.agent().send(new Frame.Init(SESSION, System.currentTimeMillis(), new byte[16]));
+        vm.agent().send(new Frame.Init(SESSION, System.currentTimeMillis(),
+                dev.palisade.sys.Libc.geteuid(), dev.palisade.sys.Libc.getegid(), new byte[16]));
         vm.agent().awaitHello(T);
         vm.mountFolders(SESSION, T);
         vm.putFile("/etc/palisade-test/ca.pem", "test CA\n".getBytes(java.nio.charset.StandardCharsets.UTF_8), T);

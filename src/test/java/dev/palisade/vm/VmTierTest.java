@@ -55,8 +55,7 @@ import org.junit.jupiter.api.Timeout;
  * boot, and every later session restores it.
  */
 @Tag("vm")
-// Not tagged "sandbox": unprivileged, guest commands (root without capabilities in the guest's
-// bwrap) cannot write into read-write folders owned by the host user (see docs/vm.md, known limits).
+@Tag("sandbox")
 @Tag("fuse") // the file guard mounts FUSE: run in the forked JVM of the fuse tests
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -195,6 +194,8 @@ class VmTierTest {
             assertThat(s.translator().rewriteToHost(r.stdout())).isEqualTo(work.toRealPath() + "\nfrom the host\n"
                     + work.toRealPath() + "/out.txt\n");
             assertThat(Files.readString(work.resolve("out.txt"))).isEqualTo("result\n");
+            // Written by a guest command running as the host user: the host user's file.
+            assertThat(Files.getAttribute(work.resolve("out.txt"), "unix:uid")).isEqualTo(Libc.geteuid());
             assertThat(events).anyMatch(e -> e instanceof FileEvent f && f.path().equals(real + "/out.txt"));
 
             Run ro = run(s, "", List.of(), "sh", "-c", "echo x > /sessions/folder-test/mnt/Docs/planted.txt");
@@ -219,6 +220,29 @@ class VmTierTest {
 
     @Test
     @Order(4)
+    void guestCommandsRunAsTheHostUserSoTheyReadAndWriteItsFilesAndOwnWhatTheyWrite() throws Exception {
+        // As an ordinary host user, QEMU (that user) serves the folder: the guest sees it owned by that
+        // uid, and a command running as anyone else without capabilities could neither write nor read mine.txt.
+        Path plain = Files.createDirectories(root.resolve("Plain"));
+        Files.setPosixFilePermissions(plain, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Files.writeString(plain.resolve("mine.txt"), "host\n");
+        Files.setPosixFilePermissions(plain.resolve("mine.txt"), PosixFilePermissions.fromString("rw-------"));
+        try (SandboxSession s = open("uid-test", List.of(new Mount(plain, "Plain", Access.RW)))) {
+            Run r = run(s, "", List.of(), "sh", "-c", "id -u; id -g; cat mine.txt; echo guest > new.txt; "
+                    + "mkdir sub && echo deeper > sub/f; stat -c %u new.txt; touch \"$HOME/h\" /tmp/t && echo home-ok");
+            int uid = Libc.geteuid();
+            assertThat(r.outcome().status()).as(r.stderr()).isZero();
+            assertThat(r.stdout()).isEqualTo(uid + "\n" + Libc.getegid() + "\nhost\n" + uid + "\nhome-ok\n");
+            assertThat(Files.readString(plain.resolve("new.txt"))).isEqualTo("guest\n");
+            assertThat(Files.readString(plain.resolve("sub/f"))).isEqualTo("deeper\n");
+            for (String f : List.of("new.txt", "sub", "sub/f")) {
+                assertThat(Files.getAttribute(plain.resolve(f), "unix:uid")).as(f).isEqualTo(uid);
+            }
+        }
+    }
+
+    @Test
+    @Order(5)
     void allowedDomainIsReachableThroughTheTunnelAndDeniedOneIsAViolation() throws Exception {
         HttpServer upstream = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 8);
         List<String> hits = Collections.synchronizedList(new ArrayList<>());
@@ -254,7 +278,7 @@ class VmTierTest {
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void frozenGuestIsKilledItsCommandLostAndTheSessionRestarted() throws Exception {
         try (SandboxSession s = open("freeze-test", List.of())) {
             VmTier tier = s.vm().orElseThrow();
@@ -290,7 +314,7 @@ class VmTierTest {
     }
 
     @Test
-    @Order(6)
+    @Order(7)
     void theCliForwardsSignalsAndQemuSeesNeitherHomeNorRootAndDiesWithTheLauncher() throws Exception {
         ProcessBuilder pb = new ProcessBuilder(cli("--session", "cli-signal", "--", "sh", "-c",
                 "echo started; sleep 60")).redirectErrorStream(false);
