@@ -17,10 +17,11 @@ public sealed interface Frame
 
     /**
      * The current protocol version, sent in {@link Hello}. 2: credit windows enforced, MOUNT,
-     * ATTACH/ATTACHED and PUT_FILE; a host refuses an image whose agent speaks another version
+     * ATTACH/ATTACHED and PUT_FILE. 3: INIT carries the host user's uid and gid (an agent of
+     * version 2 would read them as entropy and run commands as guest root). A host refuses an image whose agent speaks another version
      * (rebuild the image) rather than failing on its first unknown frame.
      */
-    int PROTOCOL_VERSION = 2;
+    int PROTOCOL_VERSION = 3;
 
     /**
      * The credit each side starts with on every stream, per direction: how many data bytes

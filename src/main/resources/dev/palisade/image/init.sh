@@ -87,7 +87,7 @@ fail() {
 }
 
 hello() {
-    { printf '\000\002'; a="palisade-shim/0.1 $(uname -r)"; u32 ${#a}; printf '%s' "$a"; } > /run/hello
+    { printf '\000\003'; a="palisade-shim/0.1 $(uname -r)"; u32 ${#a}; printf '%s' "$a"; } > /run/hello
     frame 1 0 /run/hello
 }
 hello

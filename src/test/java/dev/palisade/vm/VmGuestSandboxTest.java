@@ -22,6 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
  * must still succeed. One boot for the class, with a read-only and a read-write folder.
  */
 @Tag("vm")
+@Tag("sandbox")
 @Timeout(300)
 class VmGuestSandboxTest {
     private static final Duration T = Duration.ofSeconds(60);
