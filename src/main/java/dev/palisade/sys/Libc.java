@@ -284,21 +284,8 @@ public final class Libc {
     public static byte[] read(int fd, int max) throws NativeException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment buf = arena.allocate(max);
-            MemorySegment state = newState(arena);
-            while (true) {
-                long n = (long) READ.invokeExact(state, fd, buf, (long) max);
-                if (n >= 0) {
-                    return buf.asSlice(0, n).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE);
-                }
-                int e = errno(state);
-                if (e != Errno.EINTR) {
-                    throw new NativeException("read(" + fd + ")", e);
-                }
-            }
-        } catch (NativeException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new AssertionError("read", t);
+            long n = read(fd, buf);
+            return buf.asSlice(0, n).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE);
         }
     }
 
