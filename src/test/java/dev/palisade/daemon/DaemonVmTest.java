@@ -47,7 +47,9 @@ class DaemonVmTest {
         Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwx------"));
         image = TestImages.agent(root, "daemonvm");
         daemon = Daemon.bind(root.resolve("run/api.sock"), root.resolve("state"));
-        daemon.vmSettings = VmSettings.defaults("daemonvm").withStore(root.resolve("store"), root.resolve("cache"));
+        // Heartbeat 1 s × 3 keeps the freeze test short; a healthy agent answers in milliseconds.
+        daemon.vmSettings = VmSettings.defaults("daemonvm").withStore(root.resolve("store"), root.resolve("cache"))
+                .withHeartbeat(Duration.ofSeconds(1), 3);
         serving = Thread.ofVirtual().start(() -> {
             try {
                 daemon.serve();
@@ -178,6 +180,47 @@ class DaemonVmTest {
             assertThat(inspect.get("processes").size()).isEqualTo(4);
 
             ok(call(c, "session.destroy", "\"session\":\"vm-daemon\""));
+        }
+    }
+
+    @Test
+    void frozenVmIsReportedToFollowersRestartedAndCountedByInspect() throws Exception {
+        try (TestClient c = new TestClient(daemon.socket())) {
+            ok(call(c, "session.create", "\"session\":\"vm-freeze\",\"tier\":\"vm\",\"subscribe\":true"));
+            String sleeper = ok(call(c, "exec", "\"session\":\"vm-freeze\",\"argv\":[\"sleep\",\"120\"]"))
+                    .get("process").asString();
+            // Freeze the guest (QMP stop): its heartbeats go unanswered.
+            daemon.sessions.get("vm-freeze").sandbox.vm().orElseThrow().vm().pause();
+            JsonNode failed = null;
+            JsonNode restarted = null;
+            JsonNode exit = null;
+            while (restarted == null || exit == null) {
+                JsonNode n = c.next();
+                assertThat(n).as("connection open while waiting for the restart").isNotNull();
+                String event = n.has("event") ? n.get("event").asString() : "";
+                if (event.equals("vm") && n.get("action").asString().equals("failed")) {
+                    failed = n;
+                } else if (event.equals("vm") && n.get("action").asString().equals("restarted")) {
+                    restarted = n;
+                } else if (event.equals("exit") && sleeper.equals(n.get("process").asString())) {
+                    exit = n;
+                }
+            }
+            assertThat(failed).as("failed before restarted").isNotNull();
+            assertThat(failed.get("session").asString()).isEqualTo("vm-freeze");
+            assertThat(failed.get("restarts").asInt()).isZero();
+            assertThat(failed.get("cause").asString()).contains("heartbeat");
+            assertThat(restarted.get("restarts").asInt()).isEqualTo(1);
+            assertThat(exit.get("status").asInt()).isEqualTo(125);
+            assertThat(exit.get("reason").asString()).isEqualTo("lost");
+
+            JsonNode inspect = ok(call(c, "session.inspect", "\"session\":\"vm-freeze\""));
+            assertThat(inspect.get("restarts").asInt()).isEqualTo(1);
+            assertThat(inspect.get("lastCause").asString()).contains("heartbeat");
+            Ran after = exec(c, "vm-freeze", "[\"hostname\"]");
+            assertThat(after.status()).as(after.stderr()).isZero();
+            assertThat(after.stdout().strip()).isEqualTo("vm-freeze");
+            ok(call(c, "session.destroy", "\"session\":\"vm-freeze\""));
         }
     }
 
