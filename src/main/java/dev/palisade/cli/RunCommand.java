@@ -158,20 +158,12 @@ final class RunCommand implements Callable<Integer> {
             return Fail.with(e.getMessage());
         }
         if (policy.tier() == Tier.VM) {
-            Limits eff = effective;
-            if (eff.anyKernelLimit() || eff.anyScratchSize() || !eff.timeout().isZero() || !eff.sessionTimeout().isZero()
-                    || eff.maxOutput() > 0 || eff.openFiles() > 0 || eff.maxFileSize() > 0) {
-                return Fail.with("resource limits are not enforced by the vm tier yet (the guest has "
-                        + "512 MiB and one CPU); use --tier namespace for limits");
+            java.util.Optional<String> refused = dev.palisade.sandbox.VmRefusals.of(effective, policy.seccomp());
+            if (refused.isPresent()) {
+                return Fail.with(refused.get());
             }
             if (dryRun) {
                 return Fail.with("--dry-run prints a bwrap command line; the vm tier has none");
-            }
-            if (!policy.seccomp().equals(dev.palisade.seccomp.SeccompProfile.DEFAULT)) {
-                // The guest image carries the default programs, compiled when it was built; a
-                // custom profile would silently not apply there.
-                return Fail.with("seccomp: the vm tier applies the image's default profile inside the guest; "
-                        + "a custom profile ('" + policy.seccomp() + "') is not supported there yet");
             }
         }
         for (String w : limits.warnings()) {

@@ -164,6 +164,14 @@ final class Connection implements Runnable {
         Path home = Path.of(System.getProperty("user.home"));
         MountValidator validator = new MountValidator(Path.of("/"), home, List.of(DaemonPaths.stateDir()));
         Policy policy = policy(r);
+        Tier tier = tier(r, policy);
+        if (tier == Tier.VM) {
+            // Before the VM boots: what the vm tier cannot enforce is refused, as by palisade run --tier vm.
+            java.util.Optional<String> refused = dev.palisade.sandbox.VmRefusals.of(policy.limits(), policy.seccomp());
+            if (refused.isPresent()) {
+                throw new ProtocolException("session-failed", refused.get());
+            }
+        }
         List<Mount> mounts = new ArrayList<>();
         for (MountEntry e : policy.mounts()) {
             try {
@@ -193,12 +201,12 @@ final class Connection implements Runnable {
         }
         SandboxSession s = null;
         boolean generated = r.optText("session") == null;
+        SessionEvents events = null;
         for (int attempt = 0; s == null; attempt++) {
+            events = new SessionEvents(id);
             try {
-                // The file guard's FUSE view is not used by the daemon yet: its rules are enforced by bind
-                // masks inside and by the file API outside.
-                s = SandboxSession.open(new SessionSpec(id, Tier.NAMESPACE, mounts, policy.filesystem(), home, true));
-            } catch (SandboxException | IllegalArgumentException e) {
+                s = open(id, tier, mounts, policy, home, events);
+            } catch (SandboxException | IllegalArgumentException | IOException e) {
                 // A generated id may be held by another palisade process (its session lock): draw again.
                 if (generated && attempt < 20 && String.valueOf(e.getMessage()).contains("in use")) {
                     id = freshId();
@@ -208,9 +216,8 @@ final class Connection implements Runnable {
             }
         }
         SessionPolicy perCommand;
-        SessionEvents events = new SessionEvents(id);
         try {
-            perCommand = SessionPolicy.start(id, policy, events::accept);
+            perCommand = SessionPolicy.start(id, policy, tier, events::accept);
         } catch (ProtocolException e) {
             s.close();
             throw e;
@@ -235,6 +242,51 @@ final class Connection implements Runnable {
             throw new ProtocolException("state-failed", "cannot record session " + id + ": " + e.getMessage());
         }
         return info;
+    }
+
+    /**
+     * Opens the sandbox session. Namespace tier: the file guard's FUSE view is not used by the
+     * daemon yet; its rules are enforced by bind masks inside and by the file API outside. Vm
+     * tier: as {@code palisade run --tier vm} opens it (the same image selection and snapshot
+     * cache, read-write folders shared through the file guard, whose events the session's
+     * followers get), with the VM's failures and restarts pushed to them too.
+     */
+    private SandboxSession open(String id, Tier tier, List<Mount> mounts, Policy policy, Path home,
+            SessionEvents events) throws SandboxException, IOException {
+        if (tier == Tier.NAMESPACE) {
+            return SandboxSession.open(new SessionSpec(id, Tier.NAMESPACE, mounts, policy.filesystem(), home, true));
+        }
+        dev.palisade.policy.FilesystemPolicy fs = policy.filesystem();
+        dev.palisade.sandbox.FolderGuard guard = null;
+        if (fs.guard() && mounts.stream().anyMatch(m -> m.access() == dev.palisade.paths.Access.RW)) {
+            Path history = dev.palisade.sandbox.StateDirs.session(id).resolve("history");
+            guard = new dev.palisade.sandbox.FolderGuard(fs.blockedFileTypes(), fs.keepHistoryBytes(), history,
+                    events::accept);
+        }
+        dev.palisade.vm.VmSettings settings = daemon.vmSettings(policy.vmImage());
+        SandboxSession s = SandboxSession.open(new SessionSpec(id, Tier.VM, mounts, fs, home, false,
+                dev.palisade.sandbox.TmpfsSizes.DEFAULT, guard), settings,
+                w -> LOG.log(System.Logger.Level.WARNING, "session " + id + ": " + w));
+        s.vmEvents(events::accept);
+        return s;
+    }
+
+    /** The session's tier: the top-level {@code tier} field, else the policy's. */
+    private static Tier tier(Request r, Policy policy) throws ProtocolException {
+        String t = r.optText("tier");
+        Tier tier = policy.tier();
+        if (t != null) {
+            tier = switch (t) {
+                case "namespace" -> Tier.NAMESPACE;
+                case "vm" -> Tier.VM;
+                default -> throw new ProtocolException("wrong-type", "field 'tier' must be \"namespace\" or \"vm\"");
+            };
+        }
+        if (tier == Tier.DIRECT) {
+            throw new ProtocolException("session-failed", "the daemon runs namespace- and vm-tier sessions only (tier "
+                    + tier.cliName() + ")");
+        }
+        return tier;
     }
 
     /** A generated id no session of this daemon has (a few thousand combinations: draw again on a clash). */
@@ -264,7 +316,10 @@ final class Connection implements Runnable {
 
     private static String describe(DaemonSession s) {
         StringBuilder b = new StringBuilder("{\"session\":").append(Json.str(s.sandbox.spec().id()))
-                .append(",\"tier\":\"namespace\",\"home\":").append(Json.str(s.sandbox.translator().sessionHome()))
+                .append(",\"tier\":").append(Json.str(s.sandbox.spec().tier().cliName()));
+        s.sandbox.vm().ifPresent(vm -> b.append(",\"restarts\":").append(vm.supervisor().restarts())
+                .append(",\"lastCause\":").append(Json.str(vm.supervisor().lastCause())));
+        b.append(",\"home\":").append(Json.str(s.sandbox.translator().sessionHome()))
                 .append(",\"folders\":[");
         List<Mount> ms = s.sandbox.spec().mounts();
         for (int i = 0; i < ms.size(); i++) {
@@ -366,6 +421,10 @@ final class Connection implements Runnable {
         int[] tty = null;
         JsonNode t = r.body().get("tty");
         if (t != null && !t.isNull()) {
+            if (s.sandbox.spec().tier() == Tier.VM) {
+                // The guest agent runs commands on pipes; a host pty would not reach the guest's process.
+                throw new ProtocolException("not-supported", "tty is not supported in vm-tier sessions yet; use pipes");
+            }
             tty = size(t);
         }
         String pid = s.nextProcessId();

@@ -29,6 +29,8 @@ public final class Daemon implements AutoCloseable {
     private final ServerSocketChannel server;
     private final List<String> recovered;
     private volatile boolean closed;
+    /** The vm tier's settings for every vm session, or null for this user's defaults (tests set a private store). */
+    volatile dev.palisade.vm.VmSettings vmSettings;
 
     private Daemon(Path socket, ServerSocketChannel server, StateRecords records, List<String> recovered) {
         this.socket = socket;
@@ -66,6 +68,15 @@ public final class Daemon implements AutoCloseable {
         server.bind(UnixDomainSocketAddress.of(socket));
         Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-------"));
         return new Daemon(socket, server, records, stale);
+    }
+
+    /**
+     * The vm tier's settings for a session, as {@code palisade run --tier vm} takes them: this
+     * user's image store and snapshot cache, the policy's image or the default one.
+     */
+    dev.palisade.vm.VmSettings vmSettings(String image) {
+        dev.palisade.vm.VmSettings fixed = vmSettings;
+        return fixed != null ? fixed : dev.palisade.vm.VmSettings.defaults(image);
     }
 
     /** Session ids a crashed predecessor had open, cleared at bind. */

@@ -49,6 +49,29 @@ final class SessionEvents {
     void accept(Event e) {
         if (e instanceof ViolationEvent v) {
             violation(null, v);
+        } else if (e instanceof dev.palisade.api.VmEvent v) {
+            vm(v);
+        }
+    }
+
+    /**
+     * A vm-tier session's VM failed (its running commands are lost) or was restarted: pushed to
+     * the session's followers and to the subscribers of its running processes, each once.
+     */
+    void vm(dev.palisade.api.VmEvent v) {
+        String line = "{\"event\":\"vm\",\"session\":" + Json.str(sessionId) + ",\"action\":" + Json.str(v.action())
+                + ",\"restarts\":" + v.restarts() + ",\"cause\":" + Json.str(v.cause()) + "}";
+        java.util.Set<Outbox> to = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        synchronized (this) {
+            to.addAll(followers);
+            for (DaemonProcess q : processes.values()) {
+                if (q.outcome() == null) {
+                    to.addAll(q.subscribers());
+                }
+            }
+        }
+        for (Outbox o : to) {
+            o.put(line);
         }
     }
 

@@ -33,12 +33,14 @@ import dev.palisade.seccomp.SeccompFilter;
 final class SessionPolicy implements AutoCloseable {
     private final String sessionId;
     private final Policy policy;
+    private final Tier tier;
     private final Enforcement limits;
     private final CredentialBroker broker;
 
-    private SessionPolicy(String sessionId, Policy policy, Enforcement limits, CredentialBroker broker) {
+    private SessionPolicy(String sessionId, Policy policy, Tier tier, Enforcement limits, CredentialBroker broker) {
         this.sessionId = sessionId;
         this.policy = policy;
+        this.tier = tier;
         this.limits = limits;
         this.broker = broker;
     }
@@ -46,17 +48,19 @@ final class SessionPolicy implements AutoCloseable {
     /**
      * Checks the policy and starts its broker.
      *
+     * @param tier the session's tier: namespace or vm (already checked with
+     *     {@link dev.palisade.sandbox.VmRefusals})
      * @throws ProtocolException {@code session-failed} naming the problem
      */
-    static SessionPolicy start(String sessionId, Policy policy, EventSink events) throws ProtocolException {
-        if (policy.tier() != Tier.NAMESPACE) {
-            throw new ProtocolException("session-failed", "the daemon runs namespace-tier sessions only (policy tier "
-                    + policy.tier().cliName() + ")");
+    static SessionPolicy start(String sessionId, Policy policy, Tier tier, EventSink events) throws ProtocolException {
+        if (tier == Tier.DIRECT) {
+            throw new ProtocolException("session-failed", "the daemon runs namespace- and vm-tier sessions only (tier "
+                    + tier.cliName() + ")");
         }
         try {
-            Enforcement limits = policy.limits().equals(Limits.NONE) ? null : Enforcement.plan(policy.limits(), Tier.NAMESPACE);
+            Enforcement limits = policy.limits().equals(Limits.NONE) ? null : Enforcement.plan(policy.limits(), tier);
             // Fail at create, not at the first exec, on a bad seccomp profile.
-            SeccompFilter.forPolicy(policy.seccomp(), Tier.NAMESPACE, Path.of("/"), !policy.network().allowUnixSockets().isEmpty());
+            SeccompFilter.forPolicy(policy.seccomp(), tier, Path.of("/"), !policy.network().allowUnixSockets().isEmpty());
             CredentialBroker broker = null;
             if (!policy.credentials().isEmpty()) {
                 EgressRules net = policy.network();
@@ -67,7 +71,7 @@ final class SessionPolicy implements AutoCloseable {
                 broker = CredentialBroker.start(new BrokerConfig(sessionId, policy.credentials()),
                         host -> net.permitsName(host, 443), events);
             }
-            return new SessionPolicy(sessionId, policy, limits, broker);
+            return new SessionPolicy(sessionId, policy, tier, limits, broker);
         } catch (LimitsException | SeccompException | BrokerStartupException | IllegalArgumentException e) {
             throw new ProtocolException("session-failed", e.getMessage());
         }
@@ -96,7 +100,7 @@ final class SessionPolicy implements AutoCloseable {
         }
         EgressRules net = policy.network();
         try {
-            SeccompFilter.forPolicy(policy.seccomp(), Tier.NAMESPACE, Path.of("/"), !net.allowUnixSockets().isEmpty())
+            SeccompFilter.forPolicy(policy.seccomp(), tier, Path.of("/"), !net.allowUnixSockets().isEmpty())
                     .ifPresent(ext::add);
         } catch (SeccompException e) {
             throw new IOException(e.getMessage(), e);

@@ -18,6 +18,8 @@ package dev.palisade.sandbox;
  */
 public final class CommandHandle {
     private RunningCommand command;
+    /** The command in a vm-tier session's guest, instead of {@link #command}. */
+    private dev.palisade.vm.GuestProcess guest;
     private boolean running;
     private boolean killRequested;
     private boolean ended;
@@ -44,10 +46,35 @@ public final class CommandHandle {
         }
     }
 
+    /**
+     * The command runs in the session's VM: signals go to it through the guest agent, which
+     * delivers them to the command's process group in the guest. A kill asked for earlier is
+     * carried out now.
+     */
+    synchronized void attachGuest(dev.palisade.vm.GuestProcess p) {
+        if (!ended) {
+            guest = p;
+            running = true;
+            if (killRequested) {
+                sendGuest(9);
+            }
+        }
+    }
+
+    private void sendGuest(int signal) {
+        try {
+            guest.signal(signal);
+        } catch (java.io.IOException e) {
+            // The command (or its VM) ended meanwhile: nothing left to signal.
+            System.getLogger("palisade").log(System.Logger.Level.DEBUG, "signal to the guest failed: " + e.getMessage());
+        }
+    }
+
     synchronized void detach() {
         ended = true;
         running = false;
         command = null;
+        guest = null;
     }
 
     /**
@@ -61,7 +88,11 @@ public final class CommandHandle {
         if (!running) {
             return false;
         }
-        command.signal(signal);
+        if (guest != null) {
+            sendGuest(signal);
+        } else {
+            command.signal(signal);
+        }
         return true;
     }
 
@@ -72,6 +103,10 @@ public final class CommandHandle {
      * @return true if bwrap was running and got SIGKILL now
      */
     public synchronized boolean kill() {
+        if (guest != null) {
+            sendGuest(9); // the guest command's sandbox; the VM itself belongs to the session
+            return true;
+        }
         if (command == null) {
             killRequested = !ended;
             return false;

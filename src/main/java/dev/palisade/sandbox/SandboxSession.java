@@ -62,6 +62,8 @@ public final class SandboxSession implements AutoCloseable {
     private final VmTier vm;
     /** Where the VM's failures and restarts go: the events of the command running now. */
     private volatile EventSink vmEvents = EventSink.NONE;
+    /** Where the VM's failures and restarts also go whatever command runs (the daemon's session events). */
+    private volatile EventSink sessionVmEvents = EventSink.NONE;
 
     private SandboxSession(SessionSpec spec, Path runtime, FileChannel lockChannel, FileLock lock, Path lockFile,
             VmSettings vmSettings, Consumer<String> warnings) throws IOException, PathRefusedException, SandboxException {
@@ -139,11 +141,24 @@ public final class SandboxSession implements AutoCloseable {
                     + folders.size());
         }
         try {
-            return VmTier.open(settings, spec.id(), runtime, folders, e -> vmEvents.accept(e), warnings);
+            return VmTier.open(settings, spec.id(), runtime, folders, e -> {
+                vmEvents.accept(e);
+                sessionVmEvents.accept(e);
+            }, warnings);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new SandboxException("interrupted while starting the VM", e);
         }
+    }
+
+    /**
+     * Also sends the VM's failures and restarts ({@link dev.palisade.api.VmEvent}) to {@code sink},
+     * whichever command runs: for a host that follows the session, not one command.
+     *
+     * @param sink the session-wide receiver
+     */
+    public void vmEvents(EventSink sink) {
+        sessionVmEvents = Objects.requireNonNull(sink, "sink");
     }
 
     /** The session's VM (vm tier only), for its restart count and state. */
@@ -347,9 +362,8 @@ public final class SandboxSession implements AutoCloseable {
             Outcome o = switch (spec.tier()) {
                 case NAMESPACE -> runNamespace(exec, plan, cwd, prepared, handle);
                 case DIRECT -> runDirect(exec, plan, cwd, prepared, handle);
-                // The handle (daemon signals) has no guest process to reach: SIGINT/TERM/HUP of
-                // this JVM are forwarded by VmRun itself.
-                case VM -> runVm(exec, plan, cwd);
+                // The handle (daemon signals) reaches the guest process through the agent.
+                case VM -> runVm(exec, plan, cwd, handle);
             };
             for (SandboxExtension ext : prepared) {
                 o = ext.ended(o);
@@ -369,10 +383,10 @@ public final class SandboxSession implements AutoCloseable {
         }
     }
 
-    private Outcome runVm(Exec exec, LaunchPlan plan, String cwd) throws SandboxException {
+    private Outcome runVm(Exec exec, LaunchPlan plan, String cwd, CommandHandle handle) throws SandboxException {
         // The VM's failures and restarts go to the latest command's events, also after it ended.
         vmEvents = exec.events();
-        return VmRun.run(vm, exec, plan, cwd, sandboxEnv(exec, plan));
+        return VmRun.run(vm, exec, plan, cwd, sandboxEnv(exec, plan), handle);
     }
 
     private String directCwd(String cwd) {

@@ -30,7 +30,8 @@ final class VmRun {
     private VmRun() {
     }
 
-    static Outcome run(VmTier vm, Exec exec, LaunchPlan plan, String cwd, List<String> env) throws SandboxException {
+    static Outcome run(VmTier vm, Exec exec, LaunchPlan plan, String cwd, List<String> env, CommandHandle handle)
+            throws SandboxException {
         vm.proxies(proxies(plan.tunnels()));
         copyReadOnlyFiles(vm, plan.bwrapArgs());
         int[] stdio = plan.stdio();
@@ -40,6 +41,7 @@ final class VmRun {
         } catch (IOException e) {
             throw new SandboxException("cannot start the command in the VM: " + e.getMessage(), e);
         }
+        handle.attachGuest(p);
         if (exec.forwardSignals()) {
             Signals.install(sig -> {
                 try {

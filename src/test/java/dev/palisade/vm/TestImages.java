@@ -11,21 +11,32 @@ import dev.palisade.image.InstalledImage;
 import dev.palisade.testing.Prerequisites;
 
 /** Builds and installs real images for VM tests from the host's Debian packages. */
-final class TestImages {
+public final class TestImages {
     /** jlink output shared by the test classes of one build (jlink takes tens of seconds). */
     private static final Path JLINK_CACHE = Path.of("target", "jlink-cache").toAbsolutePath();
 
     private TestImages() {
     }
 
-    static Path requireQemu() {
+    /**
+     * Fails (CI) or skips without QEMU and a static busybox.
+     *
+     * @return the QEMU binary
+     */
+    public static Path requireQemu() {
         Path qemu = Prerequisites.requireExecutable("qemu-system-x86_64");
         Prerequisites.require(Files.isRegularFile(Path.of("/bin/busybox")), "/bin/busybox (busybox-static)");
         return qemu;
     }
 
-    /** An image whose guest runs the Java agent. */
-    static InstalledImage agent(Path dir, String name) throws IOException {
+    /**
+     * An image whose guest runs the Java agent, installed in {@code dir/store}.
+     *
+     * @param dir the folder for the bundle and the store
+     * @param name the image name
+     * @return the installed image
+     */
+    public static InstalledImage agent(Path dir, String name) throws IOException {
         return build(dir, name, AgentRuntime.ofThisJvm(JLINK_CACHE));
     }
 
