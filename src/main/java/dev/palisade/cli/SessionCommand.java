@@ -39,6 +39,9 @@ final class SessionCommand {
         @Option(names = "--policy", paramLabel = "FILE", description = "Policy file (JSON, docs/policy.md) for the session.")
         Path policy;
 
+        @Option(names = "--tier", paramLabel = "namespace|vm", description = "Isolation tier (default: the policy's, else namespace).")
+        String tier;
+
         @Option(names = "--json", description = "Print the session as JSON.")
         boolean json;
 
@@ -61,7 +64,7 @@ final class SessionCommand {
             }
             SessionOptions options;
             try {
-                options = new SessionOptions(id, folders, policyJson);
+                options = new SessionOptions(id, folders, policyJson, tier);
             } catch (IllegalArgumentException e) {
                 return Fail.with(e.getMessage());
             }

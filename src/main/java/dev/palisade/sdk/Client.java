@@ -457,6 +457,9 @@ final class Client implements Palisade {
         }
         var folders = req.putArray("folders");
         options.folders().forEach(folders::add);
+        if (options.tier() != null) {
+            req.put("tier", options.tier());
+        }
         if (options.policy() != null) {
             try {
                 req.set("policy", JSON.readTree(options.policy()));

@@ -13,8 +13,9 @@ import java.util.regex.Pattern;
  *        by the daemon like {@code palisade run --mount}
  * @param policy a policy in the policy file's JSON format (docs/policy.md), or null for the default
  *        policy; the daemon parses it ({@code bad-policy} on an error)
+ * @param tier {@code "namespace"} or {@code "vm"}, or null for the policy's tier (else namespace)
  */
-public record SessionOptions(String id, List<String> folders, String policy) {
+public record SessionOptions(String id, List<String> folders, String policy, String tier) {
     private static final Pattern ID = Pattern.compile("[a-z0-9][a-z0-9-]{0,62}");
     private static final Pattern MODE = Pattern.compile(".*:(ro|rw)$");
 
@@ -33,6 +34,20 @@ public record SessionOptions(String id, List<String> folders, String policy) {
         if (policy != null && !policy.strip().startsWith("{")) {
             throw new IllegalArgumentException("policy must be a JSON object (the policy file's content)");
         }
+        if (tier != null && !tier.equals("namespace") && !tier.equals("vm")) {
+            throw new IllegalArgumentException("tier must be namespace or vm (a daemon never runs direct): '" + tier + "'");
+        }
+    }
+
+    /**
+     * Options with a policy, on the policy's tier.
+     *
+     * @param id the session id, or null
+     * @param folders {@code PATH[:ro|:rw]} each
+     * @param policy the policy file's content (JSON), or null
+     */
+    public SessionOptions(String id, List<String> folders, String policy) {
+        this(id, folders, policy, null);
     }
 
     /**
@@ -62,7 +77,7 @@ public record SessionOptions(String id, List<String> folders, String policy) {
      * @return new options
      */
     public SessionOptions withId(String sessionId) {
-        return new SessionOptions(sessionId, folders, policy);
+        return new SessionOptions(sessionId, folders, policy, tier);
     }
 
     /**
@@ -72,6 +87,16 @@ public record SessionOptions(String id, List<String> folders, String policy) {
      * @return new options
      */
     public SessionOptions withPolicy(String policyJson) {
-        return new SessionOptions(id, folders, policyJson);
+        return new SessionOptions(id, folders, policyJson, tier);
+    }
+
+    /**
+     * The same on a tier.
+     *
+     * @param isolation {@code "namespace"} or {@code "vm"}
+     * @return new options
+     */
+    public SessionOptions withTier(String isolation) {
+        return new SessionOptions(id, folders, policy, isolation);
     }
 }

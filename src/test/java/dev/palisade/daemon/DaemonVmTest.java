@@ -225,6 +225,23 @@ class DaemonVmTest {
     }
 
     @Test
+    void sdkOpensAVmSessionWhenAskedForTheVmTier() throws Exception {
+        Path folder = Files.createDirectories(root.resolve("sdk-folder"));
+        Files.writeString(folder.resolve("in.txt"), "from the host\n");
+        try (dev.palisade.sdk.Palisade p = dev.palisade.sdk.Palisade.connect(root.resolve("run/api.sock"));
+                dev.palisade.sdk.Session s = p.createSession(
+                        dev.palisade.sdk.SessionOptions.of(folder + ":ro").withTier("vm"))) {
+            assertThat(s.info().tier()).isEqualTo("vm");
+            String mounted = s.info().folders().getFirst().sandbox();
+            StringBuffer out = new StringBuffer();
+            dev.palisade.sdk.SandboxProcess proc = s.exec("sh", "-c", "uname -r; cat " + mounted + "/in.txt");
+            proc.onOutput(chunk -> out.append(chunk.text()));
+            assertThat(proc.waitFor().status()).isZero();
+            assertThat(out.toString()).isEqualTo(image.manifest().kernelRelease() + "\nfrom the host\n");
+        }
+    }
+
+    @Test
     void vmSessionRefusesLimitsTheGuestCannotEnforceBeforeBooting() throws Exception {
         try (TestClient c = new TestClient(daemon.socket())) {
             JsonNode r = call(c, "session.create", "\"tier\":\"vm\",\"policy\":{\"limits\":{\"memory\":\"256M\"}}");
